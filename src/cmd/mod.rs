@@ -1,0 +1,21 @@
+//! Command handlers: one module per subcommand, dispatched from [`run`].
+
+mod completions;
+mod sim;
+
+use color_eyre::Result;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the parsed command line; the returned value is the process exit code.
+pub async fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Some(Command::Sim(command)) => sim::run(&cli.global, command).await,
+        Some(Command::Completions { shell }) => completions::run(shell),
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(2)
+        }
+    }
+}
