@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use bytes::Bytes;
 use http::{HeaderMap, Response, StatusCode, header};
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use serde_json::Value;
 
 use crate::sim::error::ApiError;
@@ -94,25 +94,41 @@ impl Query {
 }
 
 /// Reads the body, refusing more than [`MAX_BODY`] with 413.
+///
+/// An oversized body is still read (and discarded, up to a hard cap) so that the client can
+/// finish sending and then read the 413, instead of failing with a broken pipe.
 pub async fn read_body(
     headers: &HeaderMap,
-    body: hyper::body::Incoming,
+    mut body: hyper::body::Incoming,
 ) -> Result<Bytes, ApiError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY) {
+    let oversized_declared = declared.is_some_and(|n| n > MAX_BODY);
+    let mut read = 0usize;
+    let mut kept = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|e| ApiError::bad_request(format!("cannot read request body: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            read += data.len();
+            if read > DRAIN_CAP {
+                break;
+            }
+            if read <= MAX_BODY && !oversized_declared {
+                kept.extend_from_slice(&data);
+            }
+        }
+    }
+    if read > MAX_BODY || oversized_declared {
         return Err(ApiError::too_large());
     }
-    match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::too_large()),
-        Err(e) => Err(ApiError::bad_request(format!(
-            "cannot read request body: {e}"
-        ))),
-    }
+    Ok(kept.freeze())
 }
+
+/// Oversized bodies are read and discarded up to this much before answering 413.
+const DRAIN_CAP: usize = 64 * 1024 * 1024;
 
 pub fn content_type(headers: &HeaderMap) -> &str {
     headers

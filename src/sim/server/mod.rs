@@ -126,6 +126,10 @@ fn spawn_connection(
 ) {
     let mut epoch = cluster.faults.connection_epoch();
     epoch.mark_unchanged();
+    if cluster.faults.refusing() {
+        // Accepted just before the listener closed: treat it as refused.
+        return;
+    }
     let server_address = addr.to_string();
     tokio::spawn(async move {
         let handshake = tokio::select! {
