@@ -253,9 +253,12 @@ impl Keymap {
     pub fn help(&self, mode: Mode) -> Vec<HelpEntry> {
         let mut entries = self.entries_of(mode, |_| true);
         if mode != Mode::Global {
+            // A global key shows only where it works: not shadowed by the mode, and not a
+            // plain character in a text-entry mode.
             entries.extend(self.entries_of(Mode::Global, |key| {
-                self.lookup_key(mode, *key) == self.index.get(&(Mode::Global, *key)).copied()
-                    && !self.index.contains_key(&(mode, *key))
+                let shadowed = self.index.contains_key(&(mode, *key));
+                let typed = mode.takes_text() && key.is_text();
+                !(shadowed || typed)
             }));
         }
         entries

@@ -108,14 +108,12 @@ impl KeySpec {
         }
         match code {
             KeyCode::Char(c) => Self::character(c, modifiers),
-            KeyCode::Tab | KeyCode::BackTab
-                if modifiers.contains(SHIFT) || code == KeyCode::BackTab =>
-            {
-                Ok(KeySpec {
-                    code: KeyCode::BackTab,
-                    modifiers: modifiers - SHIFT,
-                })
-            }
+            // crossterm reports Shift-Tab as BackTab, with or without the Shift flag.
+            KeyCode::BackTab => Ok(KeySpec {
+                code: KeyCode::BackTab,
+                modifiers: modifiers - SHIFT,
+            }),
+            KeyCode::Tab if modifiers.contains(SHIFT) => Self::new(KeyCode::BackTab, modifiers),
             KeyCode::F(n) if !(1..=MAX_FUNCTION_KEY).contains(&n) => {
                 Err(format!("function keys are F1 to F{MAX_FUNCTION_KEY}"))
             }
