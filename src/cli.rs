@@ -62,10 +62,25 @@ pub enum Command {
     #[command(subcommand)]
     Sim(SimCommand),
 
+    /// Show where the config file is, or check one.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+
     /// Print a shell completion script.
     Completions {
         /// Shell to generate completions for.
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the config file in use (and whether it exists) and the data directories.
+    Path,
+    /// Validate a config file (default: the one in use) with its theme and keymap.
+    Check {
+        /// The file to check instead of the one in use.
+        file: Option<PathBuf>,
     },
 }
 

@@ -5,8 +5,11 @@
 //! nothing of I/O; `sim` is the simulated Kubernetes API server, reached only over HTTP by the
 //! rest of the console; `cli` and `cmd` are the command line.
 
+pub mod audit;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod domain;
 pub mod logging;
 pub mod sim;
+pub mod theme;

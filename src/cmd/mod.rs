@@ -1,6 +1,7 @@
 //! Command handlers: one module per subcommand, dispatched from [`run`].
 
 mod completions;
+mod config;
 mod sim;
 
 use color_eyre::Result;
@@ -11,6 +12,7 @@ use crate::cli::{Cli, Command};
 pub async fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Some(Command::Sim(command)) => sim::run(&cli.global, command).await,
+        Some(Command::Config(command)) => config::run(&cli.global, command),
         Some(Command::Completions { shell }) => completions::run(shell),
         None => {
             use clap::CommandFactory;
