@@ -3,3 +3,7 @@
 pub mod env;
 pub mod labels;
 pub mod layer;
+pub mod argocd;
+pub mod estate;
+pub mod health;
+pub mod preflight;
