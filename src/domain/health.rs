@@ -328,7 +328,10 @@ mod tests {
             "metadata": {"name": "c", "deletionTimestamp": "2026-08-22T10:00:00Z"}});
         assert_eq!(
             assess(&cm),
-            Some(ResourceHealth::new(HealthStatus::Progressing, "Pending deletion"))
+            Some(ResourceHealth::new(
+                HealthStatus::Progressing,
+                "Pending deletion"
+            ))
         );
         let hook = json!({"apiVersion": "batch/v1", "kind": "Job",
             "metadata": {"name": "j", "deletionTimestamp": "2026-08-22T10:00:00Z",
@@ -387,7 +390,13 @@ mod tests {
     #[test]
     fn aggregate_truncates_causes() {
         let items: Vec<_> = (0..5)
-            .map(|i| (deploy(&format!("d{i}")), health(HealthStatus::Progressing), false))
+            .map(|i| {
+                (
+                    deploy(&format!("d{i}")),
+                    health(HealthStatus::Progressing),
+                    false,
+                )
+            })
             .collect();
         assert_eq!(
             aggregate(items).message,
@@ -420,7 +429,11 @@ mod tests {
         // A worse state than Missing stays.
         let result = aggregate([
             (deploy("a"), Some(ResourceHealth::missing()), false),
-            (ResourceRef::new("argoproj.io", "Application", "argocd", "child"), health(HealthStatus::Degraded), false),
+            (
+                ResourceRef::new("argoproj.io", "Application", "argocd", "child"),
+                health(HealthStatus::Degraded),
+                false,
+            ),
         ]);
         assert_eq!(result.status, HealthStatus::Degraded);
     }
@@ -473,9 +486,13 @@ mod tests {
         assert!(is_hook(&with(json!({ANNOTATION_HOOK: "PreSync,PostSync"}))));
         assert!(!is_hook(&with(json!({ANNOTATION_HOOK: "Skip"}))));
         assert!(is_skipped(&with(json!({ANNOTATION_HOOK: "Skip"}))));
-        assert!(excluded_from_app_health(&with(json!({ANNOTATION_HOOK: "Skip"}))));
+        assert!(excluded_from_app_health(&with(
+            json!({ANNOTATION_HOOK: "Skip"})
+        )));
         assert!(is_hook(&with(json!({ANNOTATION_HELM_HOOK: "pre-install"}))));
-        assert!(!is_hook(&with(json!({ANNOTATION_HELM_HOOK: "crd-install"}))));
+        assert!(!is_hook(&with(
+            json!({ANNOTATION_HELM_HOOK: "crd-install"})
+        )));
         assert!(!is_hook(&with(json!({}))));
         assert_eq!(
             hook_types(&with(json!({ANNOTATION_HELM_HOOK: "post-upgrade"}))),
@@ -483,7 +500,9 @@ mod tests {
         );
         // The ArgoCD annotation wins over Helm's.
         assert_eq!(
-            hook_types(&with(json!({ANNOTATION_HOOK: "Sync", ANNOTATION_HELM_HOOK: "pre-install"}))),
+            hook_types(&with(
+                json!({ANNOTATION_HOOK: "Sync", ANNOTATION_HELM_HOOK: "pre-install"})
+            )),
             vec![HookType::Sync]
         );
     }

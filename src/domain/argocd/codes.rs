@@ -21,7 +21,11 @@ pub enum SyncStatus {
 
 impl SyncStatus {
     /// Best to worst, which is also the index order used for counts.
-    pub const ALL: [SyncStatus; 3] = [SyncStatus::Synced, SyncStatus::OutOfSync, SyncStatus::Unknown];
+    pub const ALL: [SyncStatus; 3] = [
+        SyncStatus::Synced,
+        SyncStatus::OutOfSync,
+        SyncStatus::Unknown,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -362,7 +366,12 @@ mod tests {
         use HealthStatus::*;
         let order = [Healthy, Suspended, Progressing, Missing, Degraded, Unknown];
         for pair in order.windows(2) {
-            assert!(pair[1].is_worse_than(pair[0]), "{:?} > {:?}", pair[1], pair[0]);
+            assert!(
+                pair[1].is_worse_than(pair[0]),
+                "{:?} > {:?}",
+                pair[1],
+                pair[0]
+            );
             assert_eq!(pair[0].worst(pair[1]), pair[1]);
             assert_eq!(pair[1].worst(pair[0]), pair[1]);
         }
@@ -400,7 +409,10 @@ mod tests {
 
     #[test]
     fn condition_severity_by_suffix() {
-        assert_eq!(ConditionType::SyncError.severity(), ConditionSeverity::Error);
+        assert_eq!(
+            ConditionType::SyncError.severity(),
+            ConditionSeverity::Error
+        );
         assert_eq!(
             ConditionType::OrphanedResourceWarning.severity(),
             ConditionSeverity::Warning

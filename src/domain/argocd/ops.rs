@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use super::types::{
-    ANNOTATION_REFRESH, ANNOTATION_REFRESH_TIMESTAMP, Application, RetryStrategy,
-    RevisionHistory, format_time_nano,
+    ANNOTATION_REFRESH, ANNOTATION_REFRESH_TIMESTAMP, Application, RetryStrategy, RevisionHistory,
+    format_time_nano,
 };
 
 /// Why an operation cannot be started. Messages carry ArgoCD's own wording.
@@ -174,10 +174,12 @@ pub fn rollback_entry(
                     app: app.metadata.name.clone(),
                 })
         }
-        RollbackTarget::Id(id) => app.history_entry(id).ok_or_else(|| OpError::HistoryNotFound {
-            app: app.metadata.name.clone(),
-            id,
-        }),
+        RollbackTarget::Id(id) => app
+            .history_entry(id)
+            .ok_or_else(|| OpError::HistoryNotFound {
+                app: app.metadata.name.clone(),
+                id,
+            }),
     }
 }
 
@@ -352,8 +354,8 @@ mod tests {
 
     #[test]
     fn sync_for_app_copies_spec_options_and_retry() {
-        let patch = sync(&manual_app(), &SyncRequest::for_app(&manual_app(), "alice"))
-            .expect("allowed");
+        let patch =
+            sync(&manual_app(), &SyncRequest::for_app(&manual_app(), "alice")).expect("allowed");
         assert_eq!(
             text(&patch),
             r#"{"operation":{"initiatedBy":{"username":"alice"},"sync":{"prune":false,"syncStrategy":{"hook":{}},"syncOptions":["CreateNamespace=true"]},"retry":{"limit":2}},"status":{"operationState":null}}"#
@@ -386,10 +388,7 @@ mod tests {
     #[test]
     fn sync_to_other_revision_refused_under_auto_sync() {
         let mut auto = manual_app();
-        auto.spec
-            .sync_policy
-            .get_or_insert_default()
-            .automated = Some(Default::default());
+        auto.spec.sync_policy.get_or_insert_default().automated = Some(Default::default());
         let request = SyncRequest {
             revision: Some("deadbeef".into()),
             ..SyncRequest::default()
@@ -556,7 +555,8 @@ mod tests {
 
     #[test]
     fn auto_sync_on_overrides_enabled_false_under_merge_patch() {
-        let mut target = json!({"spec": {"syncPolicy": {"automated": {"enabled": false, "allowEmpty": true}}}});
+        let mut target =
+            json!({"spec": {"syncPolicy": {"automated": {"enabled": false, "allowEmpty": true}}}});
         json_patch::merge(&mut target, &auto_sync_on_patch(true, true));
         let policy: crate::domain::argocd::SyncPolicy =
             serde_json::from_value(target["spec"]["syncPolicy"].clone()).expect("policy");
@@ -570,7 +570,10 @@ mod tests {
     fn sync_patch_applied_by_merge_sets_operation_and_clears_state() {
         let mut stored = serde_json::to_value(manual_app()).expect("value");
         stored["status"]["operationState"] = json!({"phase": "Succeeded"});
-        json_patch::merge(&mut stored, &sync_patch(&SyncRequest::for_app(&manual_app(), "a")));
+        json_patch::merge(
+            &mut stored,
+            &sync_patch(&SyncRequest::for_app(&manual_app(), "a")),
+        );
         let after: Application = serde_json::from_value(stored).expect("app");
         assert!(after.status.operation_state.is_none());
         let op = after.operation.expect("operation set");
@@ -582,8 +585,9 @@ mod tests {
     fn appset_warning_only_for_generated_apps() {
         assert!(appset_revert_warning(&manual_app()).is_none());
         let mut generated = manual_app();
-        generated.metadata.owner_references =
-            vec![serde_json::from_value(json!({"kind": "ApplicationSet", "name": "web"})).expect("ref")];
+        generated.metadata.owner_references = vec![
+            serde_json::from_value(json!({"kind": "ApplicationSet", "name": "web"})).expect("ref"),
+        ];
         let warning = appset_revert_warning(&generated).expect("warns");
         assert!(warning.contains("ApplicationSet web"));
     }

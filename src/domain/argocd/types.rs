@@ -560,7 +560,9 @@ pub struct SyncOperation {
 impl SyncOperation {
     /// `syncStrategy.apply`: hooks do not run (used by rollback).
     pub fn is_apply_strategy(&self) -> bool {
-        self.sync_strategy.as_ref().is_some_and(|s| s.apply.is_some())
+        self.sync_strategy
+            .as_ref()
+            .is_some_and(|s| s.apply.is_some())
     }
 }
 
@@ -954,8 +956,7 @@ mod tests {
 
     #[test]
     fn realistic_application_reads_typed() {
-        let app: Application =
-            serde_json::from_value(realistic_application()).expect("parses");
+        let app: Application = serde_json::from_value(realistic_application()).expect("parses");
         assert_eq!(app.metadata.name, "jupyterhub-in-cluster");
         assert_eq!(app.metadata.generation, 263);
         assert_eq!(app.generating_appset(), Some("jupyterhub"));

@@ -8,7 +8,9 @@
 
 use serde_json::Value;
 
-use super::{ANNOTATION_IGNORE_RESTART_POLICY, ResourceHealth, annotation, condition, int, list, text};
+use super::{
+    ANNOTATION_IGNORE_RESTART_POLICY, ResourceHealth, annotation, condition, int, list, text,
+};
 use crate::domain::argocd::HealthStatus::{Degraded, Healthy, Progressing, Unknown};
 
 pub(super) fn pod(obj: &Value) -> ResourceHealth {
@@ -97,9 +99,9 @@ fn running_long(obj: &Value, message: &str) -> ResourceHealth {
         return ResourceHealth::new(Healthy, message);
     }
     // Not ready and a container has terminated before (e.g. OOMKilled, restarting): Degraded.
-    let restarted = list(obj, &["status", "containerStatuses"]).iter().any(|c| {
-        super::field(c, &["lastState", "terminated"]).is_some_and(|t| !t.is_null())
-    });
+    let restarted = list(obj, &["status", "containerStatuses"])
+        .iter()
+        .any(|c| super::field(c, &["lastState", "terminated"]).is_some_and(|t| !t.is_null()));
     if restarted {
         ResourceHealth::new(Degraded, message)
     } else {
@@ -131,8 +133,11 @@ mod tests {
     #[test]
     fn ready_running_pod_is_healthy() {
         assert_eq!(
-            check(pod_obj("Always", json!({"phase": "Running",
-                "conditions": [{"type": "Ready", "status": "True"}]}))),
+            check(pod_obj(
+                "Always",
+                json!({"phase": "Running",
+                "conditions": [{"type": "Ready", "status": "True"}]})
+            )),
             (Healthy, String::new())
         );
     }
@@ -140,22 +145,31 @@ mod tests {
     #[test]
     fn waiting_errors_degrade_long_running_pods() {
         for (reason, message) in [
-            ("CrashLoopBackOff", "back-off 5m0s restarting failed container=app pod=p_ns"),
+            (
+                "CrashLoopBackOff",
+                "back-off 5m0s restarting failed container=app pod=p_ns",
+            ),
             ("ImagePullBackOff", "Back-off pulling image \"nginx:nope\""),
             ("ErrImagePull", "rpc error: code = NotFound"),
             ("CreateContainerConfigError", "secret \"db\" not found"),
         ] {
             assert_eq!(
-                check(pod_obj("Always", json!({"phase": "Pending",
-                    "containerStatuses": [waiting(reason, message)]}))),
+                check(pod_obj(
+                    "Always",
+                    json!({"phase": "Pending",
+                    "containerStatuses": [waiting(reason, message)]})
+                )),
                 (Degraded, message.to_string()),
                 "{reason}"
             );
         }
         // Messages of several containers are joined.
         assert_eq!(
-            check(pod_obj("Always", json!({"phase": "Running", "containerStatuses": [
-                waiting("CrashLoopBackOff", "first"), waiting("ErrImagePull", "second")]}))),
+            check(pod_obj(
+                "Always",
+                json!({"phase": "Running", "containerStatuses": [
+                waiting("CrashLoopBackOff", "first"), waiting("ErrImagePull", "second")]})
+            )),
             (Degraded, "first, second".into())
         );
     }
@@ -164,8 +178,11 @@ mod tests {
     fn invalid_image_name_is_not_an_error_reason_for_argocd() {
         // Neither prefix Err nor suffix Error/BackOff: gitops-engine leaves it to the phase.
         assert_eq!(
-            check(pod_obj("Always", json!({"phase": "Pending", "message": "",
-                "containerStatuses": [waiting("InvalidImageName", "couldn't parse image name")]}))),
+            check(pod_obj(
+                "Always",
+                json!({"phase": "Pending", "message": "",
+                "containerStatuses": [waiting("InvalidImageName", "couldn't parse image name")]})
+            )),
             (Progressing, String::new())
         );
     }
@@ -173,16 +190,22 @@ mod tests {
     #[test]
     fn restarting_unready_pod_is_degraded() {
         assert_eq!(
-            check(pod_obj("Always", json!({"phase": "Running", "message": "",
+            check(pod_obj(
+                "Always",
+                json!({"phase": "Running", "message": "",
                 "conditions": [{"type": "Ready", "status": "False"}],
                 "containerStatuses": [{"name": "app", "state": {"running": {}},
-                    "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}}]}))),
+                    "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}}]})
+            )),
             (Degraded, String::new())
         );
         assert_eq!(
-            check(pod_obj("Always", json!({"phase": "Running",
+            check(pod_obj(
+                "Always",
+                json!({"phase": "Running",
                 "conditions": [{"type": "Ready", "status": "False"}],
-                "containerStatuses": [{"name": "app", "state": {"running": {}}}]}))),
+                "containerStatuses": [{"name": "app", "state": {"running": {}}}]})
+            )),
             (Progressing, String::new())
         );
     }
@@ -190,7 +213,10 @@ mod tests {
     #[test]
     fn pending_is_progressing_with_pod_message() {
         assert_eq!(
-            check(pod_obj("Always", json!({"phase": "Pending", "message": "0/3 nodes are available"}))),
+            check(pod_obj(
+                "Always",
+                json!({"phase": "Pending", "message": "0/3 nodes are available"})
+            )),
             (Progressing, "0/3 nodes are available".into())
         );
     }
@@ -199,13 +225,19 @@ mod tests {
     fn finite_pods() {
         // Hook-style pods ignore waiting errors and progress until they finish.
         assert_eq!(
-            check(pod_obj("Never", json!({"phase": "Pending",
-                "containerStatuses": [waiting("ImagePullBackOff", "x")]}))),
+            check(pod_obj(
+                "Never",
+                json!({"phase": "Pending",
+                "containerStatuses": [waiting("ImagePullBackOff", "x")]})
+            )),
             (Progressing, String::new())
         );
         assert_eq!(
-            check(pod_obj("OnFailure", json!({"phase": "Running",
-                "conditions": [{"type": "Ready", "status": "True"}]}))),
+            check(pod_obj(
+                "OnFailure",
+                json!({"phase": "Running",
+                "conditions": [{"type": "Ready", "status": "True"}]})
+            )),
             (Progressing, String::new())
         );
         assert_eq!(
@@ -213,26 +245,41 @@ mod tests {
             (Healthy, String::new())
         );
         assert_eq!(
-            check(pod_obj("Never", json!({"phase": "Failed", "message": "Pod was evicted"}))),
+            check(pod_obj(
+                "Never",
+                json!({"phase": "Failed", "message": "Pod was evicted"})
+            )),
             (Degraded, "Pod was evicted".into())
         );
         assert_eq!(
-            check(pod_obj("Never", json!({"phase": "Failed", "containerStatuses": [
-                {"name": "migrate", "state": {"terminated": {"exitCode": 2}}}]}))),
-            (Degraded, "container \"migrate\" failed with exit code 2".into())
+            check(pod_obj(
+                "Never",
+                json!({"phase": "Failed", "containerStatuses": [
+                {"name": "migrate", "state": {"terminated": {"exitCode": 2}}}]})
+            )),
+            (
+                Degraded,
+                "container \"migrate\" failed with exit code 2".into()
+            )
         );
         assert_eq!(
-            check(pod_obj("OnFailure", json!({"phase": "Failed",
+            check(pod_obj(
+                "OnFailure",
+                json!({"phase": "Failed",
                 "initContainerStatuses": [{"name": "init", "state": {"terminated": {"reason": "OOMKilled", "exitCode": 137}}}],
-                "containerStatuses": [{"name": "main", "state": {"terminated": {"message": "later"}}}]}))),
+                "containerStatuses": [{"name": "main", "state": {"terminated": {"message": "later"}}}]})
+            )),
             (Degraded, "OOMKilled".into())
         );
     }
 
     #[test]
     fn ignore_restart_policy_annotation() {
-        let mut obj = pod_obj("Never", json!({"phase": "Running",
-            "conditions": [{"type": "Ready", "status": "True"}]}));
+        let mut obj = pod_obj(
+            "Never",
+            json!({"phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True"}]}),
+        );
         obj["metadata"]["annotations"] = json!({ANNOTATION_IGNORE_RESTART_POLICY: "true"});
         assert_eq!(check(obj.clone()), (Healthy, String::new()));
         // Not honoured on hooks.
@@ -243,7 +290,10 @@ mod tests {
     #[test]
     fn unknown_phase() {
         assert_eq!(
-            check(pod_obj("Always", json!({"phase": "Unknown", "message": "node lost"}))),
+            check(pod_obj(
+                "Always",
+                json!({"phase": "Unknown", "message": "node lost"})
+            )),
             (Unknown, "node lost".into())
         );
     }

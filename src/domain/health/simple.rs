@@ -178,16 +178,25 @@ mod tests {
 
     #[test]
     fn service_rules() {
-        let svc = |spec: Value, status: Value| {
-            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": spec, "status": status})
-        };
-        assert_eq!(check(svc(json!({"type": "ClusterIP"}), json!({}))).0, Healthy);
+        let svc = |spec: Value, status: Value| json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": spec, "status": status});
         assert_eq!(
-            check(svc(json!({"type": "LoadBalancer"}), json!({"loadBalancer": {}}))).0,
+            check(svc(json!({"type": "ClusterIP"}), json!({}))).0,
+            Healthy
+        );
+        assert_eq!(
+            check(svc(
+                json!({"type": "LoadBalancer"}),
+                json!({"loadBalancer": {}})
+            ))
+            .0,
             Progressing
         );
         assert_eq!(
-            check(svc(json!({"type": "LoadBalancer"}), json!({"loadBalancer": {"ingress": [{"ip": "10.0.0.1"}]}}))).0,
+            check(svc(
+                json!({"type": "LoadBalancer"}),
+                json!({"loadBalancer": {"ingress": [{"ip": "10.0.0.1"}]}})
+            ))
+            .0,
             Healthy
         );
     }
@@ -223,17 +232,32 @@ mod tests {
             json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"},
                    "spec": spec, "status": {"conditions": conditions}})
         };
-        assert_eq!(check(job(json!({}), json!([]))), (Progressing, String::new()));
         assert_eq!(
-            check(job(json!({}), json!([{"type": "Failed", "status": "True", "message": "Job has reached the specified backoff limit"}]))),
-            (Degraded, "Job has reached the specified backoff limit".into())
+            check(job(json!({}), json!([]))),
+            (Progressing, String::new())
         );
         assert_eq!(
-            check(job(json!({}), json!([{"type": "Complete", "status": "True", "message": "done"}]))),
+            check(job(
+                json!({}),
+                json!([{"type": "Failed", "status": "True", "message": "Job has reached the specified backoff limit"}])
+            )),
+            (
+                Degraded,
+                "Job has reached the specified backoff limit".into()
+            )
+        );
+        assert_eq!(
+            check(job(
+                json!({}),
+                json!([{"type": "Complete", "status": "True", "message": "done"}])
+            )),
             (Healthy, "done".into())
         );
         assert_eq!(
-            check(job(json!({"suspend": true}), json!([{"type": "Suspended", "status": "True", "message": "Job suspended"}]))),
+            check(job(
+                json!({"suspend": true}),
+                json!([{"type": "Suspended", "status": "True", "message": "Job suspended"}])
+            )),
             (Suspended, "Job suspended".into())
         );
     }
@@ -244,7 +268,10 @@ mod tests {
             json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
                    "metadata": {"name": "h"}, "status": {"conditions": conditions}})
         };
-        assert_eq!(check(v2(json!([]))), (Progressing, "Waiting to Autoscale".into()));
+        assert_eq!(
+            check(v2(json!([]))),
+            (Progressing, "Waiting to Autoscale".into())
+        );
         assert_eq!(
             check(v2(json!([
                 {"type": "AbleToScale", "status": "True", "reason": "SucceededGetScale", "message": "ok"},
@@ -253,7 +280,9 @@ mod tests {
             (Degraded, "no metrics".into())
         );
         assert_eq!(
-            check(v2(json!([{"type": "AbleToScale", "status": "True", "reason": "ReadyForNewScale", "message": "recommended size matches current size"}]))),
+            check(v2(
+                json!([{"type": "AbleToScale", "status": "True", "reason": "ReadyForNewScale", "message": "recommended size matches current size"}])
+            )),
             (Healthy, "recommended size matches current size".into())
         );
         let v1 = json!({"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",
@@ -270,13 +299,20 @@ mod tests {
             json!({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
                    "metadata": {"name": "v1beta1.metrics.k8s.io"}, "status": {"conditions": conditions}})
         };
-        assert_eq!(check(svc(json!([]))), (Progressing, "Waiting to be processed".into()));
         assert_eq!(
-            check(svc(json!([{"type": "Available", "status": "True", "reason": "Passed", "message": "all checks passed"}]))),
+            check(svc(json!([]))),
+            (Progressing, "Waiting to be processed".into())
+        );
+        assert_eq!(
+            check(svc(
+                json!([{"type": "Available", "status": "True", "reason": "Passed", "message": "all checks passed"}])
+            )),
             (Healthy, "Passed: all checks passed".into())
         );
         assert_eq!(
-            check(svc(json!([{"type": "Available", "status": "False", "reason": "MissingEndpoints", "message": "no endpoints"}]))),
+            check(svc(
+                json!([{"type": "Available", "status": "False", "reason": "MissingEndpoints", "message": "no endpoints"}])
+            )),
             (Progressing, "MissingEndpoints: no endpoints".into())
         );
     }
@@ -295,7 +331,9 @@ mod tests {
             (Degraded, "failed to get params for generator".into())
         );
         assert_eq!(
-            check(appset(json!([{"type": "ResourcesUpToDate", "status": "False", "message": "stale"}]))),
+            check(appset(
+                json!([{"type": "ResourcesUpToDate", "status": "False", "message": "stale"}])
+            )),
             (Degraded, "stale".into())
         );
         assert_eq!(
@@ -303,17 +341,26 @@ mod tests {
                 {"type": "ResourcesUpToDate", "status": "True", "message": "up to date"},
                 {"type": "RolloutProgressing", "status": "True", "message": "ApplicationSet is performing rollout of step 1"}
             ]))),
-            (Progressing, "ApplicationSet is performing rollout of step 1".into())
+            (
+                Progressing,
+                "ApplicationSet is performing rollout of step 1".into()
+            )
         );
         assert_eq!(
             check(appset(json!([
                 {"type": "ErrorOccurred", "status": "False", "message": "fine"},
                 {"type": "ResourcesUpToDate", "status": "True", "message": "All applications have been generated successfully"}
             ]))),
-            (Healthy, "All applications have been generated successfully".into())
+            (
+                Healthy,
+                "All applications have been generated successfully".into()
+            )
         );
         let fresh = json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "metadata": {"name": "x"}});
-        assert_eq!(check(fresh), (Progressing, "Waiting for the status to be reported".into()));
+        assert_eq!(
+            check(fresh),
+            (Progressing, "Waiting for the status to be reported".into())
+        );
     }
 
     #[test]

@@ -78,8 +78,8 @@ pub(super) fn stateful_set(obj: &Value) -> ResourceHealth {
         );
     }
     let strategy = text(obj, &["spec", "updateStrategy", "type"]);
-    let rolling = super::field(obj, &["spec", "updateStrategy", "rollingUpdate"])
-        .filter(|v| !v.is_null());
+    let rolling =
+        super::field(obj, &["spec", "updateStrategy", "rollingUpdate"]).filter(|v| !v.is_null());
     if strategy == "RollingUpdate"
         && let Some(rolling) = rolling
     {
@@ -101,10 +101,7 @@ pub(super) fn stateful_set(obj: &Value) -> ResourceHealth {
         );
     }
     if strategy == "OnDelete" {
-        return ResourceHealth::new(
-            Healthy,
-            format!("statefulset has {ready} ready pods"),
-        );
+        return ResourceHealth::new(Healthy, format!("statefulset has {ready} ready pods"));
     }
     let update_revision = text(obj, &["status", "updateRevision"]);
     let current_revision = text(obj, &["status", "currentRevision"]);
@@ -232,7 +229,10 @@ mod tests {
                 json!({"observedGeneration": 2, "replicas": 3, "updatedReplicas": 1,
                        "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]})
             )),
-            (Degraded, "Deployment \"web\" exceeded its progress deadline".into())
+            (
+                Degraded,
+                "Deployment \"web\" exceeded its progress deadline".into()
+            )
         );
         assert_eq!(
             check(deployment_obj(
@@ -241,7 +241,8 @@ mod tests {
             )),
             (
                 Progressing,
-                "Waiting for rollout to finish: 1 out of 3 new replicas have been updated...".into()
+                "Waiting for rollout to finish: 1 out of 3 new replicas have been updated..."
+                    .into()
             )
         );
         assert_eq!(
@@ -274,7 +275,10 @@ mod tests {
         );
         // Scaled to zero is healthy.
         assert_eq!(
-            check(deployment_obj(json!({"replicas": 0}), json!({"observedGeneration": 2}))),
+            check(deployment_obj(
+                json!({"replicas": 0}),
+                json!({"observedGeneration": 2})
+            )),
             (Healthy, String::new())
         );
     }
@@ -288,10 +292,16 @@ mod tests {
     fn statefulset_rules() {
         assert_eq!(
             check(sts(json!({"replicas": 1}), json!({}))),
-            (Progressing, "Waiting for statefulset spec update to be observed...".into())
+            (
+                Progressing,
+                "Waiting for statefulset spec update to be observed...".into()
+            )
         );
         assert_eq!(
-            check(sts(json!({"replicas": 3}), json!({"observedGeneration": 1, "readyReplicas": 1}))),
+            check(sts(
+                json!({"replicas": 3}),
+                json!({"observedGeneration": 1, "readyReplicas": 1})
+            )),
             (Progressing, "Waiting for 2 pods to be ready...".into())
         );
         let partitioned = json!({"replicas": 3, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 1}}});
@@ -303,8 +313,14 @@ mod tests {
             )
         );
         assert_eq!(
-            check(sts(partitioned, json!({"observedGeneration": 1, "readyReplicas": 3, "updatedReplicas": 2}))),
-            (Healthy, "partitioned roll out complete: 2 new pods have been updated...".into())
+            check(sts(
+                partitioned,
+                json!({"observedGeneration": 1, "readyReplicas": 3, "updatedReplicas": 2})
+            )),
+            (
+                Healthy,
+                "partitioned roll out complete: 2 new pods have been updated...".into()
+            )
         );
         assert_eq!(
             check(sts(
@@ -315,16 +331,23 @@ mod tests {
         );
         let rolling = json!({"replicas": 2, "updateStrategy": {"type": "RollingUpdate"}});
         assert_eq!(
-            check(sts(rolling.clone(), json!({"observedGeneration": 1, "readyReplicas": 2, "updatedReplicas": 1,
-                "currentRevision": "db-1", "updateRevision": "db-2"}))),
+            check(sts(
+                rolling.clone(),
+                json!({"observedGeneration": 1, "readyReplicas": 2, "updatedReplicas": 1,
+                "currentRevision": "db-1", "updateRevision": "db-2"})
+            )),
             (
                 Progressing,
-                "waiting for statefulset rolling update to complete 1 pods at revision db-2...".into()
+                "waiting for statefulset rolling update to complete 1 pods at revision db-2..."
+                    .into()
             )
         );
         assert_eq!(
-            check(sts(rolling, json!({"observedGeneration": 1, "readyReplicas": 2, "currentReplicas": 2,
-                "currentRevision": "db-2", "updateRevision": "db-2"}))),
+            check(sts(
+                rolling,
+                json!({"observedGeneration": 1, "readyReplicas": 2, "currentReplicas": 2,
+                "currentRevision": "db-2", "updateRevision": "db-2"})
+            )),
             (
                 Healthy,
                 "statefulset rolling update complete 2 pods at revision db-2...".into()
@@ -348,8 +371,14 @@ mod tests {
             )
         );
         assert_eq!(
-            check(ds("OnDelete", json!({"observedGeneration": 4, "desiredNumberScheduled": 3, "updatedNumberScheduled": 1}))),
-            (Healthy, "daemon set 1 out of 3 new pods have been updated".into())
+            check(ds(
+                "OnDelete",
+                json!({"observedGeneration": 4, "desiredNumberScheduled": 3, "updatedNumberScheduled": 1})
+            )),
+            (
+                Healthy,
+                "daemon set 1 out of 3 new pods have been updated".into()
+            )
         );
         assert_eq!(
             check(ds("RollingUpdate", json!({"observedGeneration": 4, "desiredNumberScheduled": 3, "updatedNumberScheduled": 2}))),
@@ -367,8 +396,11 @@ mod tests {
             )
         );
         assert_eq!(
-            check(ds("RollingUpdate", json!({"observedGeneration": 4, "desiredNumberScheduled": 3,
-                "updatedNumberScheduled": 3, "numberAvailable": 3}))),
+            check(ds(
+                "RollingUpdate",
+                json!({"observedGeneration": 4, "desiredNumberScheduled": 3,
+                "updatedNumberScheduled": 3, "numberAvailable": 3})
+            )),
             (Healthy, String::new())
         );
     }
@@ -389,7 +421,10 @@ mod tests {
         assert_eq!(
             check(rs(json!({"observedGeneration": 1, "conditions": [
                 {"type": "ReplicaFailure", "status": "True", "message": "pods \"web-1-x\" is forbidden: exceeded quota"}]}))),
-            (Degraded, "pods \"web-1-x\" is forbidden: exceeded quota".into())
+            (
+                Degraded,
+                "pods \"web-1-x\" is forbidden: exceeded quota".into()
+            )
         );
         assert_eq!(
             check(rs(json!({"observedGeneration": 1, "availableReplicas": 1}))),
