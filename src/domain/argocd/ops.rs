@@ -79,7 +79,7 @@ impl SyncRequest {
 /// `{"operation":{"initiatedBy":{"username":..},"sync":{"revision":..,"prune":..,"syncStrategy":{"hook":{}}}},"status":{"operationState":null}}`.
 pub fn sync_patch(request: &SyncRequest) -> Value {
     let mut sync = Map::new();
-    if let Some(revision) = &request.revision {
+    if let Some(revision) = request.revision.as_ref().filter(|r| !r.is_empty()) {
         sync.insert("revision".into(), json!(revision));
     }
     sync.insert("prune".into(), json!(request.prune));

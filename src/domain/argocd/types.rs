@@ -1013,6 +1013,29 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Fields this build does not model survive a round trip wherever they appear.
+        #[test]
+        fn unknown_fields_survive(
+            key in "x[A-Za-z]{1,10}",
+            value in proptest::prelude::any::<i64>(),
+            place in 0usize..7,
+        ) {
+            let mut original = realistic_application();
+            let pointer = [
+                "", "/metadata", "/spec", "/spec/syncPolicy", "/status/operationState",
+                "/status/history/0", "/status/operationState/syncResult/resources/1",
+            ][place];
+            let target = original.pointer_mut(pointer).and_then(Value::as_object_mut);
+            proptest::prop_assume!(target.is_some());
+            if let Some(object) = target {
+                object.insert(key, json!(value));
+            }
+            let app: Application = serde_json::from_value(original.clone()).expect("parses");
+            proptest::prop_assert_eq!(serde_json::to_value(&app).expect("ser"), original);
+        }
+    }
+
     #[test]
     fn automated_sync_enabled_semantics() {
         let policy = |automated: Value| -> SyncPolicy {
