@@ -1,6 +1,10 @@
 //! The pure model of K8TRE and ArgoCD: no I/O, no tokio, no terminal.
 
+pub mod argocd;
 pub mod env;
+pub mod estate;
+pub mod health;
 pub mod labels;
 pub mod layer;
 pub mod patch;
+pub mod preflight;
