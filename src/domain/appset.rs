@@ -759,7 +759,7 @@ fn match_tokens(tokens: &[PatternToken], name: &[char]) -> bool {
 // Evaluation outputs
 
 /// One Application an ApplicationSet generates.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GeneratedApplication {
     pub name: String,
     pub namespace: String,
@@ -841,7 +841,7 @@ pub enum EvaluationError {
         appset: String,
         field: String,
         params: String,
-        source: TemplateError,
+        source: Box<TemplateError>,
     },
     #[error("ApplicationSet {appset}: {field}: invalid label selector: {source}")]
     Selector {
@@ -1132,7 +1132,7 @@ impl Run<'_> {
             appset: self.appset_name(),
             field: field.to_string(),
             params: describe_params(params),
-            source,
+            source: Box::new(source),
         }
     }
 

@@ -317,11 +317,9 @@ impl<'s> Parser<'s> {
         open: usize,
         inner: usize,
     ) -> Result<(usize, bool, Option<Pipeline>), TemplateError> {
-        let after_space = inner + leading_space(&self.src[inner..]);
-        if self.src[after_space..].starts_with("/*") {
-            return self
-                .parse_comment(open, after_space)
-                .map(|(e, t)| (e, t, None));
+        // As in Go, a comment must start right after `{{` or its trim marker.
+        if self.src[inner..].starts_with("/*") {
+            return self.parse_comment(open, inner).map(|(e, t)| (e, t, None));
         }
         let (tokens, end, trim_right) = self.lex_action(open, inner)?;
         if tokens.is_empty() {
@@ -757,24 +755,44 @@ impl Exec<'_> {
     }
 
     fn operand(&self, operand: &Operand) -> Result<Val, TemplateError> {
-        let base: Val = match &operand.term {
-            Term::Dot | Term::Root => Some(self.data.clone()),
-            Term::Literal(value) => Some(value.clone()),
-            Term::Nil => None,
+        let fields = &operand.fields;
+        let offset = operand.offset;
+        match &operand.term {
+            // Walk the data by reference and clone only what the chain ends on.
+            Term::Dot | Term::Root => Ok(self.walk(Some(self.data), fields, offset)?.cloned()),
+            Term::Literal(value) => Ok(self.walk(Some(value), fields, offset)?.cloned()),
+            Term::Nil => Ok(None),
             // A function used as an argument is called with no arguments, as in Go.
-            Term::Function(name) => self.call(name, Vec::new(), operand.offset)?,
-            Term::Sub(pipeline) => self.pipeline(pipeline)?,
-        };
-        let mut current = base;
-        for field in &operand.fields {
-            current = self.field(current, field, operand.offset)?;
+            Term::Function(name) => self.call(name, Vec::new(), offset),
+            Term::Sub(pipeline) => {
+                let value = self.pipeline(pipeline)?;
+                Ok(self.walk(value.as_ref(), fields, offset)?.cloned())
+            }
+        }
+    }
+
+    /// Follows a field chain (`.a.b.c`) from a value.
+    fn walk<'v>(
+        &self,
+        start: Option<&'v Value>,
+        fields: &[String],
+        offset: usize,
+    ) -> Result<Option<&'v Value>, TemplateError> {
+        let mut current = start;
+        for name in fields {
+            current = self.field(current, name, offset)?;
         }
         Ok(current)
     }
 
-    fn field(&self, receiver: Val, name: &str, offset: usize) -> Result<Val, TemplateError> {
+    fn field<'v>(
+        &self,
+        receiver: Option<&'v Value>,
+        name: &str,
+        offset: usize,
+    ) -> Result<Option<&'v Value>, TemplateError> {
         match receiver {
-            Some(Value::Object(mut map)) => match map.remove(name) {
+            Some(Value::Object(map)) => match map.get(name) {
                 Some(value) => Ok(Some(value)),
                 None if self.options.missing_key == MissingKey::Error => {
                     Err(self.error(offset, TemplateErrorKind::MissingKey(name.to_string())))
@@ -789,7 +807,7 @@ impl Exec<'_> {
             },
             Some(other) => Err(self.exec(
                 offset,
-                format!("can't evaluate field {name} in type {}", go_type(&other)),
+                format!("can't evaluate field {name} in type {}", go_type(other)),
             )),
         }
     }
@@ -925,7 +943,7 @@ fn index(item: Val, keys: &[Val]) -> Result<Val, String> {
                     .as_i64()
                     .ok_or_else(|| format!("cannot index slice/array with type float64 ({n})"))?;
                 if i < 0 || i as usize >= list.len() {
-                    return Err(format!("error calling index: index out of range: {i}"));
+                    return Err(format!("index out of range: {i}"));
                 }
                 Some(list.swap_remove(i as usize))
             }
@@ -1393,6 +1411,8 @@ mod tests {
         assert!(Template::parse("{{ .a | }}").is_err());
         assert!(Template::parse("{{ lower.x }}").is_err());
         assert!(Template::parse("{{ 'c' }}").is_err());
+        // A comment must follow the delimiter (or its trim marker) directly.
+        assert!(Template::parse("{{ /* c */ }}").is_err());
     }
 
     #[test]
