@@ -1,6 +1,13 @@
 use super::test_fixtures::{self as fx, DEV_SERVER, PRD_SERVER, PROD_SERVER, STG_SERVER};
 use super::*;
 
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::domain::gotemplate::TemplateErrorKind;
+use crate::domain::layer::Layer;
+
 fn report() -> EvaluationReport {
     evaluate_applicationsets(&fx::appsets(), &fx::clusters(), &fx::repo())
 }
