@@ -8,5 +8,6 @@
 pub mod cli;
 pub mod cmd;
 pub mod domain;
+pub mod gitops;
 pub mod logging;
 pub mod sim;
