@@ -195,6 +195,25 @@ impl Git {
         self.head()
     }
 
+    /// Feeds a `git fast-import` stream (see [`super::import::ImportStream`]) to the
+    /// repository: many commits in one process, without touching the work tree.
+    pub fn fast_import(&self, stream: &[u8]) -> Result<(), GitError> {
+        self.run_with(
+            &["fast-import", "--quiet", "--done", "--date-format=raw"],
+            &[],
+            Some(stream),
+        )?;
+        Ok(())
+    }
+
+    /// `git reset --hard <rev>`: moves the current branch to `rev` and makes the index and
+    /// work tree match it, discarding local changes.
+    pub fn reset_hard(&self, rev: &str) -> Result<(), GitError> {
+        self.reject_option("reset", rev)?;
+        self.run(&["reset", "--hard", "--quiet", rev])?;
+        Ok(())
+    }
+
     /// The full sha of the commit `rev` names.
     pub fn rev_parse(&self, rev: &str) -> Result<String, GitError> {
         self.reject_option("rev-parse", rev)?;
@@ -495,15 +514,30 @@ pub(crate) fn is_under(path: &str, prefix: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
+/// Runs `command`, feeding it `stdin` from another thread so a child that writes a lot
+/// before it has read everything cannot deadlock against us.
 fn spawn_and_wait(command: &mut Command, stdin: Option<&[u8]>) -> std::io::Result<Output> {
     let mut child = command.spawn()?;
-    if let Some(input) = stdin {
-        use std::io::Write;
-        if let Some(mut pipe) = child.stdin.take() {
-            pipe.write_all(input)?;
+    let pipe = child.stdin.take();
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            use std::io::Write;
+            match (pipe, stdin) {
+                // Dropping the pipe at the end closes the child's stdin.
+                (Some(mut pipe), Some(input)) => pipe.write_all(input),
+                _ => Ok(()),
+            }
+        });
+        let output = child.wait_with_output()?;
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("stdin writer panicked")));
+        // A child that failed early closes its stdin; its exit status says why.
+        match written {
+            Err(err) if output.status.success() => Err(err),
+            _ => Ok(output),
         }
-    }
-    child.wait_with_output()
+    })
 }
 
 fn config_path(key: &str) -> OsString {
