@@ -325,6 +325,55 @@ impl Git {
         self.text("cat-file", out)
     }
 
+    /// The texts of many blobs in one `git cat-file --batch`, in the order asked.
+    pub fn read_blobs(&self, objects: &[&str]) -> Result<Vec<String>, GitError> {
+        if objects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut input = String::new();
+        for object in objects {
+            self.reject_option("cat-file", object)?;
+            if object.contains(char::is_whitespace) {
+                return Err(self.output_error("cat-file", format!("bad object id {object:?}")));
+            }
+            input.push_str(object);
+            input.push('\n');
+        }
+        let out = self.run_with(&["cat-file", "--batch"], &[], Some(input.as_bytes()))?;
+        let mut rest = out.as_slice();
+        let mut texts = Vec::with_capacity(objects.len());
+        for object in objects {
+            let (text, tail) = self.batch_entry(object, rest)?;
+            texts.push(text);
+            rest = tail;
+        }
+        Ok(texts)
+    }
+
+    /// Splits one `<oid> <type> <size>\n<content>\n` entry off `cat-file --batch` output.
+    fn batch_entry<'a>(&self, object: &str, out: &'a [u8]) -> Result<(String, &'a [u8]), GitError> {
+        let bad = |detail: String| self.output_error("cat-file --batch", detail);
+        let newline = out
+            .iter()
+            .position(|b| *b == b'\n')
+            .ok_or_else(|| bad(format!("output ends before {object}")))?;
+        let header = String::from_utf8_lossy(&out[..newline]);
+        let fields: Vec<&str> = header.split(' ').collect();
+        let size = match fields.as_slice() {
+            [_, "blob", size] => size
+                .parse::<usize>()
+                .map_err(|_| bad(format!("bad size in {header:?}")))?,
+            _ => return Err(bad(format!("{object} is not a readable blob: {header:?}"))),
+        };
+        let body = &out[newline + 1..];
+        if body.len() < size + 1 {
+            return Err(bad(format!("output for {object} is cut short")));
+        }
+        let text = String::from_utf8(body[..size].to_vec())
+            .map_err(|_| bad(format!("blob {object} is not UTF-8")))?;
+        Ok((text, &body[size + 1..]))
+    }
+
     /// The unified diff from `rev_a` to `rev_b`, optionally limited to `path`.
     pub fn diff(&self, rev_a: &str, rev_b: &str, path: Option<&str>) -> Result<String, GitError> {
         self.reject_option("diff", rev_a)?;
@@ -777,6 +826,22 @@ mod tests {
             f.git.read_blob(&entries[1].object).expect("blob"),
             "hello\n"
         );
+    }
+
+    #[test]
+    fn read_blobs_reads_many_in_order_and_reports_missing_ones() {
+        let f = fixture();
+        write(&f.git, "a.txt", "first\n");
+        write(&f.git, "b.txt", "second\nwith two lines\n");
+        write(&f.git, "empty.txt", "");
+        commit(&f.git, "one", "2026-03-02T09:00:00+00:00");
+        let entries = f.git.ls_tree("HEAD").expect("ls-tree");
+        let ids: Vec<&str> = entries.iter().map(|e| e.object.as_str()).collect();
+        let texts = f.git.read_blobs(&ids).expect("batch");
+        assert_eq!(texts, vec!["first\n", "second\nwith two lines\n", ""]);
+        let missing = "0123456789012345678901234567890123456789";
+        let err = f.git.read_blobs(&[ids[0], missing]).expect_err("missing");
+        assert!(err.to_string().contains(missing), "{err}");
     }
 
     #[test]

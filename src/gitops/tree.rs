@@ -139,6 +139,30 @@ impl RevisionTree {
         })
     }
 
+    /// Reads every file under `dir` (`""` for all) into the cache with one git process, for
+    /// callers about to read many of them (a renderer walking a component).
+    pub fn prefetch(&self, dir: &str) -> Result<(), GitError> {
+        let wanted: Vec<&str> = {
+            let cached = self.contents.lock();
+            let mut ids: Vec<&str> = self
+                .list_files(dir)
+                .iter()
+                .filter_map(|path| self.files.get(path))
+                .map(String::as_str)
+                .filter(|id| !cached.contains_key(*id))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let texts = self.git.read_blobs(&wanted)?;
+        let mut cached = self.contents.lock();
+        for (id, text) in wanted.into_iter().zip(texts) {
+            cached.insert(id.to_string(), text);
+        }
+        Ok(())
+    }
+
     /// The revision as asked for (e.g. `main`).
     pub fn revision(&self) -> &str {
         &self.revision
@@ -330,6 +354,21 @@ mod tests {
             Some("resources: [../../base]\n")
         );
         assert_eq!(tree.revision(), "main");
+    }
+
+    #[test]
+    fn prefetch_fills_the_cache_so_reads_need_no_git() {
+        let (dir, git) = committed_repo(FILES);
+        let tree = RevisionTree::load(git.clone(), "HEAD").expect("load");
+        tree.prefetch("apps").expect("prefetch");
+        // With the objects gone, only cached blobs can still be read.
+        std::fs::remove_dir_all(git.repo().join(".git/objects")).expect("rm objects");
+        assert_eq!(
+            tree.read_file("apps/ab/envs/dev/k.yaml").as_deref(),
+            Some("x: 1\n")
+        );
+        assert_eq!(tree.read_file("README.md"), None, "not prefetched");
+        drop(dir);
     }
 
     #[test]

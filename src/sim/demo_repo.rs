@@ -234,6 +234,7 @@ fn open_demo_repo(path: &Path, opts: &DemoRepoOptions, repo_url: String) -> Opti
         let head = git.head()?;
         let commits = git.log(None, 500)?;
         let tree = RevisionTree::load(git.clone(), &head)?;
+        tree.prefetch("apps")?;
         Ok(DemoRepo {
             path: path.to_path_buf(),
             repo_url,
