@@ -814,6 +814,27 @@ mod tests {
     }
 
     #[test]
+    fn is_repo_accepts_a_bare_repository_at_its_own_path() {
+        let f = fixture();
+        write(&f.git, "a", "a\n");
+        commit(&f.git, "one", "2026-03-02T09:00:00+00:00");
+        let bare = f.dir.path().join("bare.git");
+        let status = Command::new("git")
+            .args(["clone", "--quiet", "--bare"])
+            .arg(f.git.repo())
+            .arg(&bare)
+            .env("GIT_CONFIG_GLOBAL", NULL_DEVICE)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .status()
+            .expect("git clone");
+        assert!(status.success());
+        let git = Git::new(&bare);
+        assert!(git.is_repo());
+        assert_eq!(git.head().expect("head"), f.git.head().expect("head"));
+        assert!(!Git::new(bare.join("refs")).is_repo());
+    }
+
+    #[test]
     fn ls_tree_reports_trees_and_blobs_with_object_ids() {
         let f = fixture();
         write(&f.git, "d/f.txt", "hello\n");

@@ -12,6 +12,7 @@ mod history;
 mod model;
 mod versions;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::gitops::git::{Commit, Git, GitError, Identity};
@@ -42,6 +43,24 @@ pub struct DemoCluster {
     pub vendor: &'static str,
     /// Every label of the cluster Secret, `environment` and `vendor` included.
     pub labels: &'static [(&'static str, &'static str)],
+}
+
+impl DemoCluster {
+    /// The value of one label, if the cluster carries it.
+    pub fn label(&self, key: &str) -> Option<&'static str> {
+        self.labels
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, value)| *value)
+    }
+
+    /// The labels as a map, the shape a cluster Secret's metadata wants.
+    pub fn label_map(&self) -> BTreeMap<String, String> {
+        self.labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
 }
 
 /// The demo estate's target clusters, labelled as upstream's install guide (k3s),

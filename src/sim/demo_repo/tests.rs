@@ -267,13 +267,7 @@ fn path_matches(pattern: &str, dir: &str) -> bool {
 }
 
 fn selects(selector: &Value, segments: &[&str], cluster: &DemoCluster) -> bool {
-    let label = |key: &str| {
-        cluster
-            .labels
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| *v)
-    };
+    let label = |key: &str| cluster.label(key);
     let labels_ok = selector["matchLabels"]
         .as_mapping()
         .expect("matchLabels")
@@ -514,13 +508,12 @@ fn every_yaml_file_parses() {
 #[test]
 fn clusters_agree_with_the_layout_model() {
     for (cluster, env) in DEMO_CLUSTERS.iter().zip(model::Env::ALL) {
-        let label = |key: &str| {
-            cluster
-                .labels
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| *v)
-        };
+        let label = |key: &str| cluster.label(key);
+        assert_eq!(
+            cluster.label_map().len(),
+            cluster.labels.len(),
+            "duplicate label"
+        );
         assert_eq!(cluster.environment, env.name());
         assert_eq!(label("environment"), Some(env.name()));
         assert_eq!(cluster.vendor, env.vendor().name());
