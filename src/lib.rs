@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod domain;
+pub mod gitops;
 pub mod logging;
 pub mod sim;
 pub mod theme;

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod auth;
 pub mod cluster;
 pub mod defaults;
+pub mod demo_repo;
 pub mod error;
 pub mod faults;
 pub mod kubeconfig;
