@@ -3,3 +3,4 @@
 pub mod env;
 pub mod labels;
 pub mod layer;
+pub mod patch;
