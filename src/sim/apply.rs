@@ -103,12 +103,17 @@ impl PathElement {
         match self {
             Self::Key(pairs) => pairs
                 .iter()
-                .all(|(k, v)| item.get(k).is_some_and(|x| x.to_string() == *v)),
-            Self::Value(v) => item.to_string() == *v,
+                .all(|(k, v)| item.get(k).is_some_and(|x| encodes_as(x, v))),
+            Self::Value(v) => encodes_as(item, v),
             Self::Index(i) => *i == index,
             Self::Field(_) => false,
         }
     }
+}
+
+/// Whether `value` serialises to exactly `text` (keys and set values are stored encoded).
+fn encodes_as(value: &Value, text: &str) -> bool {
+    serde_json::to_string(value).is_ok_and(|encoded| encoded == text)
 }
 
 impl fmt::Display for PathElement {

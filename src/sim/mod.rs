@@ -3,4 +3,5 @@
 
 pub mod apply;
 pub mod schema;
+pub mod table;
 pub mod validate;

@@ -624,7 +624,7 @@ fn validate_pod_spec(
     let policy = spec.get("restartPolicy").and_then(Value::as_str);
     let allowed: &[&str] = match only_restart_policy {
         Some(only) => &[only][..],
-        None => &["Always", "OnFailure", "Never"],
+        None => &["Always", "Never", "OnFailure"],
     };
     if let Some(policy) = policy.filter(|p| !allowed.contains(p)) {
         errs.push(FieldError::not_supported(
@@ -1076,4 +1076,339 @@ fn validate_crd_versions(spec: &Value) -> Vec<FieldError> {
         ));
     }
     errs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(errors: &[FieldError]) -> Vec<String> {
+        errors.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn subdomain_message_matches_the_api_server() {
+        assert!(dns1123_subdomain("example.com").is_empty());
+        assert_eq!(
+            dns1123_subdomain("Example_com"),
+            vec![
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+            ]
+        );
+        assert_eq!(
+            dns1123_subdomain(&"a".repeat(254)),
+            vec!["must be no more than 253 characters"]
+        );
+    }
+
+    #[test]
+    fn label_messages_match_the_api_server() {
+        assert!(dns1123_label("my-name").is_empty());
+        assert_eq!(dns1123_label("a.b"), vec!["must not contain dots"]);
+        // Go's RegexError really does print two spaces before "or".
+        assert_eq!(
+            dns1123_label("-x"),
+            vec![
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+            ]
+        );
+        assert!(dns1035_label("web").is_empty());
+        assert_eq!(dns1035_label("1web").len(), 1);
+        assert_eq!(dns1123_label(""), dns1123_label("-"));
+    }
+
+    #[test]
+    fn label_keys_and_values() {
+        assert!(qualified_name("app.kubernetes.io/name").is_empty());
+        assert!(qualified_name("MyName").is_empty());
+        assert_eq!(qualified_name("/x"), vec!["prefix part must be non-empty"]);
+        assert_eq!(qualified_name("a/b/c").len(), 1);
+        assert!(qualified_name("bad key")[0].starts_with("name part must consist of"));
+        assert!(label_value("").is_empty());
+        assert!(label_value("v1.2_x").is_empty());
+        assert_eq!(
+            label_value(&"v".repeat(64)),
+            vec!["must be no more than 63 characters"]
+        );
+        assert!(label_value("-bad")[0].starts_with("a valid label must be an empty string"));
+    }
+
+    #[test]
+    fn config_map_keys() {
+        assert!(config_map_key("app.properties").is_empty());
+        assert_eq!(config_map_key("..data"), vec!["must not start with '..'"]);
+        assert!(config_map_key("a/b")[0].starts_with("a valid config key must consist"));
+    }
+
+    #[test]
+    fn field_error_rendering() {
+        let e = FieldError::invalid("metadata.name", &json!("Web"), "bad");
+        assert_eq!(e.to_string(), "metadata.name: Invalid value: \"Web\": bad");
+        assert_eq!(
+            e.status_cause(),
+            json!({"reason": "FieldValueInvalid", "message": "Invalid value: \"Web\": bad", "field": "metadata.name"})
+        );
+        assert_eq!(
+            FieldError::required("spec.destination", "").to_string(),
+            "spec.destination: Required value"
+        );
+        assert_eq!(
+            FieldError::invalid(
+                "spec.replicas",
+                &json!(-1),
+                "must be greater than or equal to 0"
+            )
+            .to_string(),
+            "spec.replicas: Invalid value: -1: must be greater than or equal to 0"
+        );
+        assert_eq!(
+            go_repr(&json!({"b": "2", "a": "1"})),
+            "map[string]string{\"a\":\"1\", \"b\":\"2\"}"
+        );
+    }
+
+    #[test]
+    fn invalid_message_aggregates() {
+        let one = [FieldError::required("spec.containers", "")];
+        assert_eq!(
+            invalid_message("Pod", "web", &one),
+            "Pod \"web\" is invalid: spec.containers: Required value"
+        );
+        let two = [
+            FieldError::required("spec.a", ""),
+            FieldError::required("spec.b", ""),
+            FieldError::required("spec.a", ""),
+        ];
+        assert_eq!(
+            invalid_message("Deployment.apps", "web", &two),
+            "Deployment.apps \"web\" is invalid: [spec.a: Required value, spec.b: Required value]"
+        );
+    }
+
+    #[test]
+    fn namespace_names_are_labels() {
+        let ns = json!({"kind": "Namespace", "metadata": {"name": "team.a"}});
+        assert_eq!(
+            messages(&validate_builtin("Namespace", &ns)),
+            vec!["metadata.name: Invalid value: \"team.a\": must not contain dots"]
+        );
+        let missing = json!({"kind": "Namespace", "metadata": {}});
+        assert_eq!(
+            messages(&validate_builtin("Namespace", &missing)),
+            vec!["metadata.name: Required value: name or generateName is required"]
+        );
+    }
+
+    #[test]
+    fn labels_are_checked_on_the_map_path() {
+        let cm =
+            json!({"metadata": {"name": "c", "labels": {"ok": "fine", "bad key": "x", "k": "-v"}}});
+        let errors = validate_builtin("ConfigMap", &cm);
+        assert_eq!(errors.len(), 2);
+        assert!(errors.iter().all(|e| e.path == "metadata.labels"));
+        assert_eq!(errors[0].bad_value.as_deref(), Some("\"bad key\""));
+        assert_eq!(errors[1].bad_value.as_deref(), Some("\"-v\""));
+    }
+
+    #[test]
+    fn pod_needs_named_containers_with_images() {
+        let empty = json!({"metadata": {"name": "p"}, "spec": {}});
+        assert_eq!(
+            messages(&validate_builtin("Pod", &empty)),
+            vec!["spec.containers: Required value"]
+        );
+        let pod = json!({"metadata": {"name": "p"}, "spec": {
+        "restartPolicy": "Sometimes",
+        "containers": [
+            {"name": "web", "image": "nginx", "ports": [{"containerPort": 0}]},
+            {"name": "web"},
+            {"image": "x", "env": [{"value": "v"}]}
+        ]}});
+        assert_eq!(
+            messages(&validate_builtin("Pod", &pod)),
+            vec![
+                "spec.containers[0].ports[0].containerPort: Invalid value: 0: must be between 1 and 65535, inclusive",
+                "spec.containers[1].name: Duplicate value: \"web\"",
+                "spec.containers[1].image: Required value",
+                "spec.containers[2].name: Required value",
+                "spec.containers[2].env[0].name: Required value",
+                "spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"Never\", \"OnFailure\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn service_rules() {
+        let svc = json!({"metadata": {"name": "web"}, "spec": {"type": "Cluster", "ports": [
+            {"name": "http", "port": 80}, {"port": 70000, "protocol": "HTTP"}]}});
+        assert_eq!(
+            messages(&validate_builtin("Service", &svc)),
+            vec![
+                "spec.type: Unsupported value: \"Cluster\": supported values: \"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\"",
+                "spec.ports[1].name: Required value",
+                "spec.ports[1].port: Invalid value: 70000: must be between 1 and 65535, inclusive",
+                "spec.ports[1].protocol: Unsupported value: \"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\"",
+            ]
+        );
+        let headless = json!({"metadata": {"name": "db"}, "spec": {"clusterIP": "None"}});
+        assert!(validate_builtin("Service", &headless).is_empty());
+        let no_ports = json!({"metadata": {"name": "db"}, "spec": {}});
+        assert_eq!(
+            messages(&validate_builtin("Service", &no_ports)),
+            vec!["spec.ports: Required value"]
+        );
+        let bad_name = json!({"metadata": {"name": "1db"}, "spec": {"clusterIP": "None"}});
+        assert!(
+            validate_builtin("Service", &bad_name)[0]
+                .detail
+                .starts_with("a DNS-1035 label")
+        );
+    }
+
+    #[test]
+    fn config_map_and_secret_keys() {
+        let cm = json!({"metadata": {"name": "c"}, "data": {"a b": "x", "k": "v"}, "binaryData": {"k": "dg=="}});
+        let got = messages(&validate_builtin("ConfigMap", &cm));
+        assert_eq!(got.len(), 2);
+        assert!(got[0].starts_with("data[a b]: Invalid value: \"a b\": a valid config key"));
+        assert_eq!(
+            got[1],
+            "binaryData[k]: Invalid value: \"k\": duplicate of key present in data"
+        );
+        let tls = json!({"metadata": {"name": "t"}, "type": "kubernetes.io/tls", "data": {"tls.crt": "eA=="}});
+        assert_eq!(
+            messages(&validate_builtin("Secret", &tls)),
+            vec!["data[tls.key]: Required value"]
+        );
+    }
+
+    fn deployment(selector: Value, labels: Value) -> Value {
+        json!({"metadata": {"name": "web"}, "spec": {
+            "replicas": 1,
+            "selector": selector,
+            "template": {"metadata": {"labels": labels},
+                         "spec": {"containers": [{"name": "web", "image": "nginx"}]}}}})
+    }
+
+    #[test]
+    fn workload_selector_must_match_template_labels() {
+        let ok = deployment(
+            json!({"matchLabels": {"app": "web"}}),
+            json!({"app": "web", "x": "y"}),
+        );
+        for kind in ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"] {
+            assert!(validate_builtin(kind, &ok).is_empty(), "{kind}");
+        }
+        let mismatch = deployment(
+            json!({"matchLabels": {"app": "web"}}),
+            json!({"app": "api"}),
+        );
+        assert_eq!(
+            messages(&validate_builtin("Deployment", &mismatch)),
+            vec![
+                "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"api\"}: `selector` does not match template `labels`"
+            ]
+        );
+        let mut no_selector = ok.clone();
+        no_selector["spec"]
+            .as_object_mut()
+            .expect("spec")
+            .remove("selector");
+        assert_eq!(
+            messages(&validate_builtin("StatefulSet", &no_selector)),
+            vec!["spec.selector: Required value"]
+        );
+        let empty = deployment(json!({}), json!({"app": "web"}));
+        assert_eq!(
+            validate_builtin("DaemonSet", &empty)[0].detail,
+            "empty selector is invalid for daemonset"
+        );
+        let mut no_containers = ok.clone();
+        no_containers["spec"]["template"]["spec"] = json!({"restartPolicy": "Never"});
+        assert_eq!(
+            messages(&validate_builtin("Deployment", &no_containers)),
+            vec![
+                "spec.template.spec.containers: Required value",
+                "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn pvc_storage_class_event() {
+        let pvc =
+            json!({"metadata": {"name": "d"}, "spec": {"accessModes": ["ReadWriteSometimes"]}});
+        assert_eq!(
+            messages(&validate_builtin("PersistentVolumeClaim", &pvc)),
+            vec![
+                "spec.accessModes: Unsupported value: \"ReadWriteSometimes\": supported values: \"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", \"ReadWriteOncePod\"",
+                "spec.resources[storage]: Required value",
+            ]
+        );
+        let sc = json!({"metadata": {"name": "fast"}, "reclaimPolicy": "Keep"});
+        assert_eq!(
+            messages(&validate_builtin("StorageClass", &sc)),
+            vec![
+                "provisioner: Required value",
+                "reclaimPolicy: Unsupported value: \"Keep\": supported values: \"Delete\", \"Retain\"",
+            ]
+        );
+        let event = json!({"metadata": {"name": "e.1", "namespace": "a"}});
+        assert_eq!(
+            messages(&validate_builtin("Event", &event)),
+            vec!["involvedObject: Required value"]
+        );
+        let event = json!({"metadata": {"name": "e.1", "namespace": "a"},
+                           "involvedObject": {"kind": "Pod", "name": "p", "namespace": "b"}});
+        assert_eq!(
+            messages(&validate_builtin("Event", &event)),
+            vec!["involvedObject.namespace: Invalid value: \"b\": does not match event.namespace"]
+        );
+        assert!(validate_builtin("Node", &json!({"metadata": {"name": "node-1"}})).is_empty());
+        assert!(
+            validate_builtin("ServiceAccount", &json!({"metadata": {"name": "default"}}))
+                .is_empty()
+        );
+    }
+
+    fn crd(name: &str, versions: Value) -> Value {
+        json!({"metadata": {"name": name}, "spec": {
+            "group": "argoproj.io", "scope": "Namespaced",
+            "names": {"plural": "applications", "singular": "application", "kind": "Application"},
+            "versions": versions}})
+    }
+
+    #[test]
+    fn crd_rules() {
+        let schema = json!({"openAPIV3Schema": {"type": "object"}});
+        let good = crd(
+            "applications.argoproj.io",
+            json!([{"name": "v1alpha1", "served": true, "storage": true, "schema": schema}]),
+        );
+        assert!(validate_builtin("CustomResourceDefinition", &good).is_empty());
+        let bad = crd(
+            "apps.argoproj.io",
+            json!([{"name": "v1", "served": true, "storage": true, "schema": schema},
+                   {"name": "v2", "served": true, "storage": true}]),
+        );
+        assert_eq!(
+            messages(&validate_builtin("CustomResourceDefinition", &bad)),
+            vec![
+                "metadata.name: Invalid value: \"apps.argoproj.io\": must be spec.names.plural+\".\"+spec.group",
+                "spec.versions[1].schema.openAPIV3Schema: Required value: schemas are required",
+                "spec.versions: Invalid value: must have exactly one version marked as storage version",
+            ]
+        );
+        let mut no_scope = good.clone();
+        no_scope["spec"]["scope"] = json!("Global");
+        no_scope["spec"]["group"] = json!("local");
+        assert_eq!(
+            messages(&validate_builtin("CustomResourceDefinition", &no_scope)),
+            vec![
+                "spec.group: Invalid value: \"local\": should be a domain with at least one dot",
+                "metadata.name: Invalid value: \"applications.argoproj.io\": must be spec.names.plural+\".\"+spec.group",
+                "spec.scope: Unsupported value: \"Global\": supported values: \"Cluster\", \"Namespaced\"",
+            ]
+        );
+    }
 }
