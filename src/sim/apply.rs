@@ -966,6 +966,7 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, now: &
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const T0: &str = "2024-03-05T07:33:04Z";
     const T1: &str = "2024-03-05T07:34:00Z";
@@ -1310,6 +1311,70 @@ mod tests {
             entries(&out),
             vec![("kubectl".to_string(), Operation::Apply)]
         );
+    }
+
+    fn scalar() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<bool>().prop_map(Value::from),
+            (0i64..4).prop_map(Value::from),
+            "[a-c]{1,2}".prop_map(Value::from),
+        ]
+    }
+
+    /// Small spec trees: nested maps of scalars, plus a keyed `containers` list.
+    fn spec_tree() -> impl Strategy<Value = Value> {
+        let map = scalar().prop_recursive(2, 12, 3, |inner| {
+            prop::collection::btree_map("[a-d]", inner, 1..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect()))
+        });
+        let containers = prop::collection::btree_map("[a-c]", "[x-z]", 0..3).prop_map(|m| {
+            Value::Array(
+                m.into_iter()
+                    .map(|(name, image)| json!({"name": name, "image": image}))
+                    .collect(),
+            )
+        });
+        (prop::collection::btree_map("[a-d]", map, 0..3), containers).prop_map(
+            |(fields, containers)| {
+                let mut spec: Map<String, Value> = fields.into_iter().collect();
+                spec.insert("containers".into(), containers);
+                Value::Object(spec)
+            },
+        )
+    }
+
+    fn configured(spec: Value) -> Value {
+        json!({"apiVersion": "v1", "kind": "Thing", "metadata": {"name": "t"}, "spec": spec})
+    }
+
+    proptest! {
+        #[test]
+        fn applying_twice_changes_nothing(spec in spec_tree()) {
+            let cfg = configured(spec);
+            let once = apply(None, &cfg, "m", false, T0).expect("applies");
+            let twice = apply(Some(&once), &cfg, "m", false, T1).expect("re-applies");
+            prop_assert_eq!(once, twice);
+        }
+
+        #[test]
+        fn applied_values_win_when_forced(live in spec_tree(), spec in spec_tree()) {
+            let mut before = configured(live);
+            record_update(None, &mut before, "editor", T0);
+            let cfg = configured(spec);
+            let after = apply(Some(&before), &cfg, "m", true, T1).expect("forced apply");
+            for path in FieldSet::of_object(&cfg).paths() {
+                if matches!(path.last(), Some(PathElement::Field(_))) {
+                    prop_assert_eq!(value_at(&after, path), value_at(&cfg, path), "{}", display_path(path));
+                }
+                prop_assert!(owner_of(&after, &display_path(path)).contains(&"m".to_string()));
+            }
+        }
+
+        #[test]
+        fn fields_v1_round_trips_any_object(spec in spec_tree()) {
+            let set = FieldSet::of_object(&configured(spec));
+            prop_assert_eq!(FieldSet::from_fields_v1(&set.to_fields_v1()), set);
+        }
     }
 
     #[test]
