@@ -11,7 +11,9 @@
 //!   of keyed lists (`k:{"name":"web"}`, with `.` when they also have children) and values of
 //!   set lists (`v:"finalizer"`). Which lists are keyed or sets comes from
 //!   [`crate::domain::patch::list_kind`] (the same table the strategic merge patch uses);
-//!   every other list is atomic. The identity fields `apiVersion`, `kind`, `metadata.name`,
+//!   every other list is atomic. A non-empty map is never a member itself (the API server
+//!   also credits a writer with a map that did not exist before; ownership of leaves, which
+//!   is what conflicts are about, is the same). The identity fields `apiVersion`, `kind`, `metadata.name`,
 //!   `namespace`, `uid`, `resourceVersion`, `generation`, `creationTimestamp`, `selfLink` and
 //!   `managedFields` are never owned.
 //! - Managers are identified by (manager, operation) for `Apply` and by (manager, operation,
@@ -719,6 +721,19 @@ fn check_applied(live: Option<&Value>, applied: &Value) -> Result<(), ApplyError
     Ok(())
 }
 
+/// `managedFields: []` or `[{}]` in a write asks the API server to clear managed fields.
+fn is_reset(entries: &[Value]) -> bool {
+    match entries {
+        [] => true,
+        [only] => only.as_object().is_some_and(Map::is_empty),
+        _ => false,
+    }
+}
+
+fn is_reset_value(value: &Value) -> bool {
+    value.as_array().is_some_and(|entries| is_reset(entries))
+}
+
 /// Server-set metadata an apply configuration may carry but never changes.
 const IGNORED_APPLIED_METADATA: [&str; 8] = [
     "managedFields",
@@ -949,13 +964,21 @@ pub fn apply(
 /// Records an ordinary write (create, update, JSON/merge/strategic patch) by `manager`:
 /// `old` is the object before (`None` on create), `new` the object about to be stored. The
 /// writer takes ownership of every field the write changed; `new`'s managedFields are
-/// rewritten. If `new` carries a non-empty managedFields list, that list is the starting point
-/// (a client may rewrite managedFields), otherwise `old`'s is.
+/// rewritten. As in the API server, the starting point is `new`'s managedFields when it
+/// carries decodable entries (a client may rewrite them), none when it carries `[]` or `[{}]`
+/// (the documented way to reset them), otherwise `old`'s.
 pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, now: &str) {
     let empty = json!({});
     let old_obj = old.unwrap_or(&empty);
-    let mut managers = Managers::of(new);
-    if managers.0.is_empty() {
+    let mut managers = match new.pointer("/metadata/managedFields") {
+        Some(Value::Array(entries)) if is_reset(entries) => Managers(Vec::new()),
+        _ => Managers::of(new),
+    };
+    if managers.0.is_empty()
+        && !new
+            .pointer("/metadata/managedFields")
+            .is_some_and(is_reset_value)
+    {
         managers = Managers::of(old_obj);
     }
     let api_version = text_at(new, "/apiVersion").unwrap_or_default().to_string();
@@ -1179,6 +1202,27 @@ mod tests {
             err.to_string()
                 .contains("conflict with \"kubectl-scale\" using apps/v1: .spec.replicas")
         );
+    }
+
+    #[test]
+    fn managed_fields_in_a_write_replace_or_reset_the_live_ones() {
+        let applied = apply(None, &config(2, "nginx"), "kubectl", false, T0).expect("applies");
+        // A client that drops managedFields keeps the live ones.
+        let mut omitted = applied.clone();
+        omitted["metadata"]
+            .as_object_mut()
+            .expect("metadata")
+            .remove("managedFields");
+        record_update(Some(&applied), &mut omitted, "editor", T1);
+        assert_eq!(
+            entries(&omitted),
+            vec![("kubectl".to_string(), Operation::Apply)]
+        );
+        // `[]` resets them: only the writer's own changes (none here) remain.
+        let mut reset = applied.clone();
+        reset["metadata"]["managedFields"] = json!([]);
+        record_update(Some(&applied), &mut reset, "editor", T1);
+        assert!(reset["metadata"].get("managedFields").is_none());
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! It is a subset of the real validation: enough for the errors a user meets when writing
 //! manifests by hand, not every rule the API server has.
 //!
+//! Wording checked against k8s.io/apimachinery v0.32 (Kubernetes 1.32).
+//!
 //! Bad values that Go would print as a struct dump (`&v1.LabelSelector{…}`) are printed as JSON
 //! here; string maps print as Go does (`map[string]string{"app":"web"}`).
 
@@ -126,15 +128,13 @@ impl FieldError {
 
     /// `Too long: may not be more than N bytes` (`field.TooLong`).
     pub fn too_long(path: &str, max_bytes: usize) -> Self {
-        let unit = if max_bytes == 1 { "byte" } else { "bytes" };
-        let detail = format!("may not be more than {max_bytes} {unit}");
+        let detail = format!("may not be more than {max_bytes} bytes");
         Self::new(path, ErrorKind::TooLong, None, &detail)
     }
 
     /// `Too many: 5: must have at most 3 items` (`field.TooMany`).
     pub fn too_many(path: &str, actual: usize, max: usize) -> Self {
-        let unit = if max == 1 { "item" } else { "items" };
-        let detail = format!("must have at most {max} {unit}");
+        let detail = format!("must have at most {max} items");
         Self::new(path, ErrorKind::TooMany, Some(actual.to_string()), &detail)
     }
 
