@@ -16,25 +16,45 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 fn seed_pods(estate: &Estate, count: usize) {
     for i in 0..count {
         let ns = format!("ns-{}", i % 50);
-        estate.seed("dev", support::pod(&ns, &format!("pod-{i}"), &format!("app-{}", i % 200))).expect("seed");
+        estate
+            .seed(
+                "dev",
+                support::pod(&ns, &format!("pod-{i}"), &format!("app-{}", i % 200)),
+            )
+            .expect("seed");
     }
 }
 
 fn bench_list(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let (estate, client) = runtime.block_on(async {
-        let estate = Estate::start(EstateOptions::with_clusters(&["dev"])).await.expect("estate");
+        let estate = Estate::start(EstateOptions::with_clusters(&["dev"]))
+            .await
+            .expect("estate");
         seed_pods(&estate, 10_000);
         let kubeconfig = Kubeconfig::read_from(estate.kubeconfig_path()).expect("kubeconfig");
-        let options = KubeConfigOptions { context: Some("k8tre-dev".into()), ..Default::default() };
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.expect("config");
+        let options = KubeConfigOptions {
+            context: Some("k8tre-dev".into()),
+            ..Default::default()
+        };
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .expect("config");
         (estate, kube::Client::try_from(config).expect("client"))
     });
     let pods: Api<Pod> = Api::all(client);
     let mut group = c.benchmark_group("sim_list");
     group.sample_size(20);
     group.bench_function("https list 10k pods (one page)", |b| {
-        b.to_async(&runtime).iter(|| async { black_box(pods.list(&ListParams::default()).await.expect("list").items.len()) })
+        b.to_async(&runtime).iter(|| async {
+            black_box(
+                pods.list(&ListParams::default())
+                    .await
+                    .expect("list")
+                    .items
+                    .len(),
+            )
+        })
     });
     group.bench_function("https list 10k pods (pages of 500)", |b| {
         b.to_async(&runtime).iter(|| async {
@@ -54,8 +74,17 @@ fn bench_list(c: &mut Criterion) {
     let cluster = estate.cluster("dev").expect("dev").clone();
     let pods_type = cluster.resource_type("", "v1", "pods").expect("pods");
     group.bench_function("store list 10k pods with label selector", |b| {
-        let query = ListQuery::parse(&pods_type.key(), Some("app.kubernetes.io/name=app-7"), None).expect("query");
-        b.iter(|| black_box(cluster.list(&pods_type, None, &query).expect("list").items.len()))
+        let query = ListQuery::parse(&pods_type.key(), Some("app.kubernetes.io/name=app-7"), None)
+            .expect("query");
+        b.iter(|| {
+            black_box(
+                cluster
+                    .list(&pods_type, None, &query)
+                    .expect("list")
+                    .items
+                    .len(),
+            )
+        })
     });
     group.bench_function("store status update of one pod", |b| {
         let ctx = WriteContext::controller("bench");

@@ -21,28 +21,45 @@ const RATE: u64 = 1_000;
 const SECONDS: u64 = 5;
 
 fn now_micros() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
 }
 
 async fn client(estate: &Estate) -> kube::Client {
     let kubeconfig = Kubeconfig::read_from(estate.kubeconfig_path()).expect("kubeconfig");
-    let options = KubeConfigOptions { context: Some("k8tre-dev".into()), ..Default::default() };
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.expect("config");
+    let options = KubeConfigOptions {
+        context: Some("k8tre-dev".into()),
+        ..Default::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .expect("config");
     kube::Client::try_from(config).expect("client")
 }
 
 async fn memory_report() {
-    let estate = Estate::start(EstateOptions::with_clusters(&["dev"])).await.expect("estate");
+    let estate = Estate::start(EstateOptions::with_clusters(&["dev"]))
+        .await
+        .expect("estate");
     let before = support::rss_bytes().unwrap_or(0);
     let mut json_bytes = 0usize;
     for i in 0..10_000 {
-        let pod = support::pod(&format!("ns-{}", i % 50), &format!("pod-{i}"), &format!("app-{}", i % 200));
+        let pod = support::pod(
+            &format!("ns-{}", i % 50),
+            &format!("pod-{i}"),
+            &format!("app-{}", i % 200),
+        );
         let stored = estate.seed("dev", pod).expect("seed");
         json_bytes += serde_json::to_vec(&stored).map(|v| v.len()).unwrap_or(0);
     }
     let after = support::rss_bytes().unwrap_or(0);
     let store = &estate.cluster("dev").expect("dev").store;
-    println!("memory: {} objects stored (10,000 pods + namespaces)", store.len());
+    println!(
+        "memory: {} objects stored (10,000 pods + namespaces)",
+        store.len()
+    );
     println!(
         "memory: resident growth {:.1} MiB for 10,000 pods = {:.2} KiB per pod (serialized JSON {:.2} KiB per pod, history included)",
         (after.saturating_sub(before)) as f64 / 1_048_576.0,
@@ -53,14 +70,18 @@ async fn memory_report() {
 }
 
 async fn fanout_report() {
-    let estate = Estate::start(EstateOptions::with_clusters(&["dev"])).await.expect("estate");
+    let estate = Estate::start(EstateOptions::with_clusters(&["dev"]))
+        .await
+        .expect("estate");
     for i in 0..100 {
         estate
             .seed("dev", json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("cm-{i}"), "namespace": "default"}, "data": {"v": "0"}}))
             .expect("seed");
     }
     let rv = estate.cluster("dev").expect("dev").store.current_rv();
-    let latencies = Arc::new(Mutex::new(Vec::<f64>::with_capacity(WATCHERS * (RATE * SECONDS) as usize)));
+    let latencies = Arc::new(Mutex::new(Vec::<f64>::with_capacity(
+        WATCHERS * (RATE * SECONDS) as usize,
+    )));
     let received = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for _ in 0..WATCHERS {
@@ -93,7 +114,9 @@ async fn fanout_report() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let cluster = estate.cluster("dev").expect("dev").clone();
-    let cms = cluster.resource_type("", "v1", "configmaps").expect("configmaps");
+    let cms = cluster
+        .resource_type("", "v1", "configmaps")
+        .expect("configmaps");
     let ctx = WriteContext::controller("bench-writer");
     let started = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / RATE));
@@ -101,7 +124,16 @@ async fn fanout_report() {
         ticker.tick().await;
         let patch = json!({"data": {"v": n.to_string(), "sent": now_micros().to_string()}});
         cluster
-            .patch(&cms, "default", &format!("cm-{}", n % 100), PatchType::Merge, &patch, Part::Main, false, &ctx)
+            .patch(
+                &cms,
+                "default",
+                &format!("cm-{}", n % 100),
+                PatchType::Merge,
+                &patch,
+                Part::Main,
+                false,
+                &ctx,
+            )
             .expect("write");
     }
     let write_secs = started.elapsed().as_secs_f64();
@@ -133,7 +165,10 @@ async fn fanout_report() {
 
 fn main() {
     // `cargo bench` passes `--bench`; this report takes no other arguments.
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         memory_report().await;
         fanout_report().await;

@@ -15,6 +15,7 @@ use super::resources::{ResourceKey, ResourceType};
 use super::store::{Entry, ObjectKey, Write, WriteOutcome, field_is_selectable};
 use crate::domain::labels::{FieldRequirement, Selector, parse_field_selector};
 use crate::domain::patch as patches;
+use crate::sim::validate::FieldError;
 use crate::sim::{apply, schema, validate};
 
 /// Who is writing, and how.
@@ -217,13 +218,6 @@ fn has_finalizers(obj: &Value) -> bool {
         .is_some_and(|f| !f.is_empty())
 }
 
-fn field_errors(errors: Vec<validate::FieldError>) -> Vec<(String, String, String)> {
-    errors
-        .into_iter()
-        .map(|e| (e.field(), e.reason().to_string(), e.message()))
-        .collect()
-}
-
 /// How a write should record field ownership.
 enum Ownership<'a> {
     /// An ordinary write by this manager (operation Update).
@@ -328,10 +322,9 @@ impl ClusterState {
                         &rt.kind,
                         "",
                         &rt.group,
-                        vec![(
-                            "metadata.name".into(),
-                            "FieldValueRequired".into(),
-                            "Required value: name or generateName is required".into(),
+                        &[FieldError::required(
+                            "metadata.name",
+                            "name or generateName is required",
                         )],
                     ));
                 }
@@ -464,19 +457,22 @@ impl ClusterState {
                 "PATCH, application/apply-patch+yaml requests must have fieldManager set",
             ));
         }
-        apply::apply(live, applied, &ctx.field_manager, force, &ctx.timestamp()).map_err(|e| match e {
-            apply::ApplyError::Conflict(conflicts) => {
-                let causes = conflicts
-                    .iter()
-                    .map(|c| json!({"reason": "FieldManagerConflict", "message": format!("conflict with {:?}", c.manager), "field": c.field}))
-                    .collect();
-                ApiError::apply_conflict(apply::conflict_message(&conflicts, &rt.api_version()), causes, &subject(rt, name))
+        // A custom resource's apply configuration is pruned first, so the applier never owns
+        // fields the schema drops.
+        let mut config = applied.clone();
+        if let Some(schema) = rt.schema.as_ref().filter(|_| !rt.builtin) {
+            schema::check_custom_resource(&mut config, schema);
+        }
+        apply::apply(live, &config, &ctx.field_manager, force, &ctx.timestamp()).map_err(|e| {
+            match &e {
+                apply::ApplyError::Conflict(_) => {
+                    ApiError::apply_conflict(e.to_string(), e.status_causes(), &subject(rt, name))
+                }
+                apply::ApplyError::ResourceVersionMismatch { .. } => {
+                    ApiError::conflict(&subject(rt, name), &e.to_string())
+                }
+                _ => ApiError::bad_request(e.to_string()),
             }
-            apply::ApplyError::ResourceVersion { .. } => ApiError::conflict(
-                &subject(rt, name),
-                "the object has been modified; please apply your changes to the latest version and try again",
-            ),
-            other => ApiError::bad_request(other.to_string()),
         })
     }
 
@@ -635,7 +631,7 @@ impl ClusterState {
         if let Ownership::Update(manager) = ownership
             && !manager.is_empty()
         {
-            apply::record_update(old, &mut new, manager, "Update", &now);
+            apply::record_update(old, &mut new, manager, &now);
         }
         if meta_str(&new, "deletionTimestamp").is_some()
             && !has_finalizers(&new)
@@ -653,37 +649,24 @@ impl ClusterState {
         name: &str,
         obj: &mut Value,
     ) -> Result<(), ApiError> {
-        let mut causes = Vec::new();
-        match obj.get("apiVersion").and_then(Value::as_str) {
-            None => causes.push((
-                "apiVersion".to_string(),
-                "FieldValueRequired".to_string(),
-                "Required value".to_string(),
-            )),
-            Some(v) if v != rt.api_version() => causes.push((
-                "apiVersion".to_string(),
-                "FieldValueInvalid".to_string(),
-                format!("Invalid value: {v:?}: must be {}", rt.api_version()),
-            )),
-            _ => {}
+        let mut errors = Vec::new();
+        for (field, expected) in [("apiVersion", rt.api_version()), ("kind", rt.kind.clone())] {
+            match obj.get(field) {
+                None | Some(Value::Null) => errors.push(FieldError::required(field, "")),
+                Some(v) if v.as_str() != Some(expected.as_str()) => {
+                    errors.push(FieldError::invalid(
+                        field,
+                        v,
+                        &format!("must be {expected}"),
+                    ));
+                }
+                _ => {}
+            }
         }
-        match obj.get("kind").and_then(Value::as_str) {
-            None => causes.push((
-                "kind".to_string(),
-                "FieldValueRequired".to_string(),
-                "Required value".to_string(),
-            )),
-            Some(k) if k != rt.kind => causes.push((
-                "kind".to_string(),
-                "FieldValueInvalid".to_string(),
-                format!("Invalid value: {k:?}: must be {}", rt.kind),
-            )),
-            _ => {}
-        }
-        if causes.is_empty() {
+        if errors.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::invalid(&rt.kind, name, &rt.group, causes))
+            Err(ApiError::invalid(&rt.kind, name, &rt.group, &errors))
         }
     }
 
@@ -827,34 +810,26 @@ impl ClusterState {
 
     /// 422 for invalid names and fields; prunes unknown fields of custom resources.
     fn validate(&self, rt: &ResourceType, name: &str, obj: &mut Value) -> Result<(), ApiError> {
-        let mut errors = Vec::new();
-        let name_check = if is_namespace(rt) || (rt.group.is_empty() && rt.plural == "services") {
-            validate::dns1123_label(name)
+        let mut errors = if rt.builtin {
+            validate::validate_builtin(&rt.kind, obj)
         } else {
-            validate::dns1123_subdomain(name)
+            let mut errors =
+                validate::validate_object_meta(obj, validate::NameRule::Dns1123Subdomain);
+            if let Some(schema) = &rt.schema {
+                errors.extend(schema::validate_and_prune(obj, schema));
+            }
+            errors
         };
-        if let Err(message) = name_check {
-            errors.push(validate::FieldError::invalid(
-                "metadata.name",
-                name,
-                &message,
-            ));
-        }
-        errors.extend(validate::validate_metadata(obj));
-        if rt.builtin {
-            errors.extend(validate::validate_builtin(&rt.kind, obj));
-        } else if let Some(schema) = &rt.schema {
-            errors.extend(schema::validate_and_prune(obj, schema));
+        if is_crd(rt)
+            && errors.is_empty()
+            && let Err(e) = super::resources::types_from_crd(obj)
+        {
+            errors.push(FieldError::invalid_omitted(&e.field, &e.message));
         }
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::invalid(
-                &rt.kind,
-                name,
-                &rt.group,
-                field_errors(errors),
-            ))
+            Err(ApiError::invalid(&rt.kind, name, &rt.group, &errors))
         }
     }
 
@@ -879,15 +854,12 @@ impl ClusterState {
                 let crd = entry.value()?;
                 let mut registry = self.registry.write();
                 registry.register_crd(&crd).map_err(|e| {
+                    let errors = [FieldError::invalid_omitted(&e.field, &e.message)];
                     ApiError::invalid(
                         "CustomResourceDefinition",
-                        &e.field,
+                        &entry.name,
                         "apiextensions.k8s.io",
-                        vec![(
-                            e.field.clone(),
-                            "FieldValueInvalid".into(),
-                            e.message.clone(),
-                        )],
+                        &errors,
                     )
                 })?;
             }
@@ -1079,6 +1051,10 @@ fn check_delete_preconditions(
         ));
     }
     Ok(())
+}
+
+fn is_crd(rt: &ResourceType) -> bool {
+    rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions"
 }
 
 fn is_namespace(rt: &ResourceType) -> bool {

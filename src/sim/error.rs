@@ -2,6 +2,8 @@
 
 use serde_json::{Value, json};
 
+use super::validate::{FieldError, invalid_message};
+
 /// A failed API request, rendered as a `metav1.Status` body with the matching HTTP code.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{code} {reason}: {message}")]
@@ -164,41 +166,19 @@ impl ApiError {
         )
     }
 
-    /// 422 with one cause per invalid field (`causes[].field`, `.message`, `.reason`).
-    pub fn invalid(
-        kind: &str,
-        name: &str,
-        group: &str,
-        causes: Vec<(String, String, String)>,
-    ) -> Self {
-        let summary: Vec<String> = causes
-            .iter()
-            .map(|(field, _, message)| format!("{field}: {message}"))
-            .collect();
-        let causes_json: Vec<Value> = causes
-            .iter()
-            .map(|(field, reason, message)| json!({"reason": reason, "message": format!("{field}: {message}"), "field": field}))
-            .collect();
-        let mut details = json!({"name": name, "kind": kind, "causes": causes_json});
+    /// 422 Invalid with one cause per invalid field, worded as the API server words them.
+    pub fn invalid(kind: &str, name: &str, group: &str, errors: &[FieldError]) -> Self {
+        let causes: Vec<Value> = errors.iter().map(FieldError::status_cause).collect();
+        let mut details = json!({"name": name, "kind": kind, "causes": causes});
         if !group.is_empty() {
             details["group"] = json!(group);
         }
-        let kind_q = if group.is_empty() {
+        let qualified = if group.is_empty() {
             kind.to_string()
         } else {
             format!("{kind}.{group}")
         };
-        let list = if summary.len() == 1 {
-            summary[0].clone()
-        } else {
-            format!("[{}]", summary.join(", "))
-        };
-        Self::new(
-            422,
-            "Invalid",
-            format!("{kind_q} {name:?} is invalid: {list}"),
-        )
-        .with_details(details)
+        Self::new(422, "Invalid", invalid_message(&qualified, name, errors)).with_details(details)
     }
 
     /// A patch that could not be applied (a failed JSON patch `test`, a bad path).
@@ -276,20 +256,18 @@ mod tests {
 
     #[test]
     fn invalid_lists_causes() {
-        let e = ApiError::invalid(
-            "ConfigMap",
-            "Bad_Name",
-            "",
-            vec![(
-                "metadata.name".into(),
-                "FieldValueInvalid".into(),
-                "Invalid value: \"Bad_Name\"".into(),
-            )],
-        );
+        let errors = [FieldError::invalid(
+            "metadata.name",
+            &json!("Bad_Name"),
+            "must be lower case",
+        )];
+        let e = ApiError::invalid("ConfigMap", "Bad_Name", "", &errors);
         assert_eq!(e.code, 422);
         assert!(
             e.message
-                .starts_with("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value")
+                .starts_with("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value"),
+            "{}",
+            e.message
         );
         assert_eq!(
             e.to_status()["details"]["causes"][0]["field"],

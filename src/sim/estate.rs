@@ -99,8 +99,9 @@ fn validate_names(names: &[String]) -> Result<(), SimError> {
             name: name.clone(),
             reason: reason.to_string(),
         };
-        if let Err(reason) = crate::sim::validate::dns1123_label(name) {
-            return Err(bad(&reason));
+        let problems = crate::sim::validate::dns1123_label(name);
+        if !problems.is_empty() {
+            return Err(bad(&problems.join("; ")));
         }
         if names[..i].contains(name) {
             return Err(bad("listed twice"));

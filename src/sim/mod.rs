@@ -16,6 +16,7 @@ pub mod resources;
 pub mod schema;
 pub mod server;
 pub mod store;
+pub mod table;
 pub mod tls;
 pub mod validate;
 

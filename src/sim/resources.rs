@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::table::TableSpec;
+
 /// Storage identity of a resource: objects of all versions of a group/resource share it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ResourceKey {
@@ -20,17 +22,6 @@ impl ResourceKey {
             plural: plural.to_string(),
         }
     }
-}
-
-/// A CRD `additionalPrinterColumns` entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PrinterColumn {
-    pub name: String,
-    pub type_: String,
-    pub format: String,
-    pub description: String,
-    pub priority: i64,
-    pub json_path: String,
 }
 
 /// One served group/version/resource.
@@ -52,8 +43,8 @@ pub struct ResourceType {
     pub builtin: bool,
     /// Bumps `metadata.generation` on spec (or, without a status subresource, any) change.
     pub tracks_generation: bool,
-    /// CRD printer columns; empty for built-ins (they have fixed tables).
-    pub printer_columns: Vec<PrinterColumn>,
+    /// How `kubectl get` prints it: a built-in table, or the CRD's printer columns.
+    pub table: TableSpec,
     /// CRD `openAPIV3Schema` for validation and pruning.
     pub schema: Option<Value>,
     /// The CRD that defines this type, if any.
@@ -317,7 +308,7 @@ fn builtin_types() -> Vec<ResourceType> {
             status_subresource: b.status,
             builtin: true,
             tracks_generation: b.generation,
-            printer_columns: vec![],
+            table: TableSpec::for_builtin_kind(b.kind),
             schema: None,
             crd_name: None,
         })
@@ -336,7 +327,7 @@ fn builtin_types() -> Vec<ResourceType> {
         status_subresource: false,
         builtin: true,
         tracks_generation: false,
-        printer_columns: vec![],
+        table: TableSpec::Default,
         schema: None,
         crd_name: None,
     }));
@@ -367,45 +358,6 @@ fn string_list(v: Option<&Value>) -> Vec<String> {
         .map(|a| {
             a.iter()
                 .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn printer_columns(version: &Value) -> Vec<PrinterColumn> {
-    version
-        .get("additionalPrinterColumns")
-        .and_then(Value::as_array)
-        .map(|cols| {
-            cols.iter()
-                .map(|c| PrinterColumn {
-                    name: c
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    type_: c
-                        .get("type")
-                        .and_then(Value::as_str)
-                        .unwrap_or("string")
-                        .to_string(),
-                    format: c
-                        .get("format")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    description: c
-                        .get("description")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    priority: c.get("priority").and_then(Value::as_i64).unwrap_or(0),
-                    json_path: c
-                        .get("jsonPath")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                })
                 .collect()
         })
         .unwrap_or_default()
@@ -479,7 +431,13 @@ pub fn types_from_crd(crd: &Value) -> Result<Vec<ResourceType>, CrdError> {
             status_subresource,
             builtin: false,
             tracks_generation: true,
-            printer_columns: printer_columns(version),
+            table: TableSpec::for_custom_resource(version.get("additionalPrinterColumns"))
+                .map_err(|e| {
+                    crd_err(
+                        &format!("spec.versions[{i}].additionalPrinterColumns"),
+                        &e.to_string(),
+                    )
+                })?,
             schema: version.pointer("/schema/openAPIV3Schema").cloned(),
             crd_name: crd_name.clone(),
         });
@@ -652,7 +610,7 @@ mod tests {
         let w = r.get("example.com", "v1", "widgets").expect("served");
         assert!(!w.namespaced);
         assert!(w.status_subresource);
-        assert_eq!(w.printer_columns[0].json_path, ".spec.size");
+        assert!(matches!(&w.table, TableSpec::Custom(columns) if columns.len() == 1));
         assert!(r.get("example.com", "v1beta1", "widgets").is_none());
         r.unregister_crd("example.com", "widgets");
         assert!(r.get("example.com", "v1", "widgets").is_none());

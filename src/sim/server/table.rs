@@ -1,20 +1,26 @@
-//! TEMPORARY shim until the sim-patch branch lands (server-side tables).
+//! Server-side `Table` responses for `kubectl get`, from the resource type's table spec.
+
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::sim::resources::ResourceType;
+use crate::sim::table::{IncludeObject, TableSpec, table};
 
-pub struct TableRenderer;
+/// Renders objects of one resource type as a `meta.k8s.io/v1` Table.
+pub struct TableRenderer {
+    spec: TableSpec,
+    include: IncludeObject,
+}
 
 impl TableRenderer {
-    pub fn new(_rt: &ResourceType, _include_object: Option<&str>) -> Self {
-        Self
+    pub fn new(rt: &ResourceType, include_object: Option<&str>) -> Self {
+        Self {
+            spec: rt.table.clone(),
+            include: IncludeObject::from_query(include_object),
+        }
     }
-    pub fn render(&self, objects: &[&Value], _now: DateTime<Utc>) -> Value {
-        let rows: Vec<Value> = objects
-            .iter()
-            .map(|o| json!({"cells": [o.pointer("/metadata/name").cloned().unwrap_or(Value::Null)], "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": o.get("metadata").cloned().unwrap_or(Value::Null)}}))
-            .collect();
-        json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {}, "columnDefinitions": [{"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0}], "rows": rows})
+
+    pub fn render(&self, objects: &[&Value], now: DateTime<Utc>) -> Value {
+        table(&self.spec, objects, now, self.include)
     }
 }
