@@ -631,6 +631,10 @@ impl ClusterState {
         if let Ownership::Update(manager) = ownership
             && !manager.is_empty()
         {
+            if old.is_none() {
+                // Clients cannot choose the field managers of a new object.
+                metadata_mut(&mut new).remove("managedFields");
+            }
             apply::record_update(old, &mut new, manager, &now);
         }
         if meta_str(&new, "deletionTimestamp").is_some()
@@ -714,7 +718,6 @@ impl ClusterState {
         meta.remove("resourceVersion");
         meta.remove("deletionTimestamp");
         meta.remove("deletionGracePeriodSeconds");
-        meta.remove("managedFields");
         if rt.tracks_generation {
             meta.insert("generation".into(), json!(1));
         } else {
