@@ -3,7 +3,9 @@
 
 pub mod api;
 pub mod apply;
+pub mod argocd;
 pub mod auth;
+pub mod clock;
 pub mod cluster;
 pub mod defaults;
 pub mod demo_repo;
