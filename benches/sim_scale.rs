@@ -48,7 +48,11 @@ async fn memory_report(history_limit: usize) {
     let before = support::rss_bytes().unwrap_or(0);
     let mut json_bytes = 0usize;
     for i in 0..10_000 {
-        let pod = support::pod(&format!("ns-{}", i % 50), &format!("pod-{i}"), &format!("app-{}", i % 200));
+        let pod = support::pod(
+            &format!("ns-{}", i % 50),
+            &format!("pod-{i}"),
+            &format!("app-{}", i % 200),
+        );
         let stored = estate.seed("dev", pod).expect("seed");
         json_bytes += serde_json::to_vec(&stored).map(|v| v.len()).unwrap_or(0);
     }
