@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod faults;
+pub mod scale;
 
 use std::fmt;
 
