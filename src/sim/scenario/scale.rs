@@ -216,7 +216,7 @@ mod tests {
         let clusters: Vec<ClusterInfo> = DEMO_CLUSTERS
             .iter()
             .map(|c| {
-                let mut info = ClusterInfo::new(c.name, &format!("https://{}.example", c.name));
+                let mut info = ClusterInfo::new(c.name, format!("https://{}.example", c.name));
                 for (k, v) in c.labels {
                     info = info.with_label(*k, *v);
                 }
