@@ -14,3 +14,4 @@ pub mod gitops;
 pub mod logging;
 pub mod sim;
 pub mod theme;
+pub mod ui;
