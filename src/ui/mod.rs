@@ -6,8 +6,10 @@
 //! `render` that reads both and never mutates. They know nothing of [`crate::app`]; the app
 //! wires them into screens and flows.
 
+pub mod confirm;
 pub mod fuzzy;
 pub mod json;
+pub mod layout;
 pub mod prompt;
 pub mod table;
 pub mod text;

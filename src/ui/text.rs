@@ -162,6 +162,35 @@ pub fn fit_spans<'a>(spans: Vec<Span<'a>>, max: usize) -> Line<'a> {
     Line::from(out)
 }
 
+/// `line` broken into lines of at most `width` columns, at character boundaries (styles kept).
+/// Always at least one line.
+pub fn wrap(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
+    let width = width.max(1);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let mut current: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for span in &line.spans {
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width && used > 0 {
+                if !piece.is_empty() {
+                    current.push(Span::styled(std::mem::take(&mut piece), span.style));
+                }
+                lines.push(Line::from(std::mem::take(&mut current)));
+                used = 0;
+            }
+            piece.push(c);
+            used += w;
+        }
+        if !piece.is_empty() {
+            current.push(Span::styled(piece, span.style));
+        }
+    }
+    lines.push(Line::from(current));
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,7 +254,30 @@ mod tests {
         assert_eq!(skip_columns("ab", 5), "");
     }
 
+    #[test]
+    fn wrap_breaks_at_the_width_and_keeps_styles() {
+        let bold = Style::new().bold();
+        let line = Line::from(vec![Span::raw("abcd"), Span::styled("efgh", bold)]);
+        let wrapped = wrap(&line, 3);
+        let texts: Vec<String> = wrapped.iter().map(Line::to_string).collect();
+        assert_eq!(texts, vec!["abc", "def", "gh"]);
+        assert_eq!(wrapped[1].spans[1].style, bold);
+        assert_eq!(wrap(&Line::default(), 5).len(), 1);
+        let wide: Vec<String> = wrap(&Line::raw("日本語"), 4).iter().map(Line::to_string).collect();
+        assert_eq!(wide, vec!["日本", "語"]);
+    }
+
     proptest! {
+        #[test]
+        fn wrapped_lines_fit(text in "\\PC{0,60}", width in 1usize..20) {
+            let lines = wrap(&Line::raw(text.clone()), width);
+            let joined: String = lines.iter().map(Line::to_string).collect();
+            prop_assert_eq!(joined, text);
+            for line in lines {
+                prop_assert!(line.width() <= width.max(2));
+            }
+        }
+
         #[test]
         fn truncate_never_exceeds_the_width(text in "\\PC{0,40}", max in 0usize..30) {
             prop_assert!(width(&truncate(&text, max)) <= max);
