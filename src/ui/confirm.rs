@@ -13,8 +13,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::app::action::{ActionError, ActionRequest, ActionResult};
-use crate::config::{Command, ConfirmPolicy, Mode};
+use crate::config::{Command, ConfirmPolicy, Keymap, Mode};
 use crate::theme::{Role, Theme};
+use crate::ui::help::key_hint;
 use crate::ui::json;
 use crate::ui::layout::centered;
 use crate::ui::prompt::Prompt;
@@ -56,13 +57,22 @@ pub struct ConfirmState {
     scroll: u16,
     /// A hint after a key that could not act yet.
     hint: Option<&'static str>,
+    /// The keys for Accept and Back, from the keymap, for the hints.
+    accept_key: String,
+    back_key: String,
 }
 
 impl ConfirmState {
     /// A dialog for `request`. Unless `read_only`, the owner must run the dry run now
     /// ([`ConfirmState::opening`]).
-    pub fn new(request: ActionRequest, policy: ConfirmPolicy, read_only: bool) -> ConfirmState {
+    pub fn new(
+        request: ActionRequest,
+        policy: ConfirmPolicy,
+        read_only: bool,
+        keymap: &Keymap,
+    ) -> ConfirmState {
         let prompt = format!("type {} to confirm: ", request.target.environment);
+        let keys = keymap.help(Mode::Confirm);
         ConfirmState {
             request,
             policy,
@@ -75,6 +85,8 @@ impl ConfirmState {
             typed: Prompt::new(prompt),
             scroll: 0,
             hint: None,
+            accept_key: key_hint(&keys, Command::Accept),
+            back_key: key_hint(&keys, Command::Back),
         }
     }
 
@@ -312,7 +324,7 @@ impl ConfirmState {
                     " read-only: actions disabled ",
                     theme.style(Role::BadgeReadonly),
                 )));
-                lines.push(self.keys_line("Esc", "close", theme));
+                lines.push(self.keys_line(&self.back_key, "close", theme));
                 return lines;
             }
             Phase::DryRunPending => (("… running".to_string(), Role::Progressing), None),
@@ -350,10 +362,20 @@ impl ConfirmState {
         let verb = self.request.kind.title().to_lowercase();
         match (&self.phase, self.policy) {
             (Phase::DryRunPending | Phase::Ready(_), ConfirmPolicy::TypeName) => Line::default(),
-            (Phase::Ready(_), _) => self.keys_line("Enter", &format!("{verb}   Esc cancel"), theme),
-            (Phase::DryRunFailed(_), _) => self.keys_line("Enter", "retry the dry run   Esc close", theme),
-            (Phase::Applied(_) | Phase::Failed(_), _) => self.keys_line("Enter/Esc", "close", theme),
-            _ => self.keys_line("Esc", "cancel", theme),
+            (Phase::Ready(_), _) => self.keys_line(
+                &self.accept_key,
+                &format!("{verb}   {} cancel", self.back_key),
+                theme,
+            ),
+            (Phase::DryRunFailed(_), _) => self.keys_line(
+                &self.accept_key,
+                &format!("retry the dry run   {} close", self.back_key),
+                theme,
+            ),
+            (Phase::Applied(_) | Phase::Failed(_), _) => {
+                self.keys_line(&self.back_key, "close", theme)
+            }
+            _ => self.keys_line(&self.back_key, "cancel", theme),
         }
     }
 
@@ -412,7 +434,7 @@ mod tests {
 
     #[test]
     fn keypress_policy_dry_run_then_enter() {
-        let mut state = ConfirmState::new(request(Environment::Dev), ConfirmPolicy::Keypress, false);
+        let mut state = ConfirmState::new(request(Environment::Dev), ConfirmPolicy::Keypress, false, &Keymap::default());
         assert_eq!(state.opening(), ConfirmOutcome::Run { dry_run: true });
         // Enter before the dry run answers does nothing but say so.
         assert_eq!(state.on_command(Command::Accept), ConfirmOutcome::Changed);
@@ -429,7 +451,7 @@ mod tests {
 
     #[test]
     fn type_name_policy_needs_the_environment_name() {
-        let mut state = ConfirmState::new(request(Environment::Prd), ConfirmPolicy::TypeName, false);
+        let mut state = ConfirmState::new(request(Environment::Prd), ConfirmPolicy::TypeName, false, &Keymap::default());
         typed(&mut state, "pr");
         state.on_result(&ok(7, true));
         assert_eq!(state.on_command(Command::Accept), ConfirmOutcome::Changed);
@@ -443,14 +465,14 @@ mod tests {
 
     #[test]
     fn none_policy_applies_after_the_dry_run() {
-        let mut state = ConfirmState::new(request(Environment::Dev), ConfirmPolicy::None, false);
+        let mut state = ConfirmState::new(request(Environment::Dev), ConfirmPolicy::None, false, &Keymap::default());
         assert_eq!(state.on_result(&ok(7, true)), ConfirmOutcome::Run { dry_run: false });
         assert_eq!(state.phase(), &Phase::Applying);
     }
 
     #[test]
     fn failed_dry_runs_block_the_write_and_can_be_retried() {
-        let mut state = ConfirmState::new(request(Environment::Dev), ConfirmPolicy::Keypress, false);
+        let mut state = ConfirmState::new(request(Environment::Dev), ConfirmPolicy::Keypress, false, &Keymap::default());
         let failed = ActionResult {
             id: 7,
             dry_run: true,
@@ -468,7 +490,7 @@ mod tests {
 
     #[test]
     fn read_only_runs_nothing() {
-        let mut state = ConfirmState::new(request(Environment::Dev), ConfirmPolicy::Keypress, true);
+        let mut state = ConfirmState::new(request(Environment::Dev), ConfirmPolicy::Keypress, true, &Keymap::default());
         assert_eq!(state.opening(), ConfirmOutcome::Ignored);
         assert_eq!(state.on_command(Command::Accept), ConfirmOutcome::Close);
         let text = testing::render(80, 24, |frame, area| state.render(frame, area, &testing::theme()));
@@ -486,7 +508,7 @@ mod tests {
             )),
         };
         for (width, height) in SIZES {
-            let mut prd = ConfirmState::new(request(Environment::Prd), ConfirmPolicy::TypeName, false);
+            let mut prd = ConfirmState::new(request(Environment::Prd), ConfirmPolicy::TypeName, false, &Keymap::default());
             prd.on_result(&ok(7, true));
             typed(&mut prd, "prd");
             let text = testing::render(width, height, |frame, area| prd.render(frame, area, &testing::theme()));
@@ -499,6 +521,7 @@ mod tests {
                 request(Environment::Dev).with_warning("generated by ApplicationSet jupyterhub: spec changes are reverted"),
                 ConfirmPolicy::Keypress,
                 false,
+                &Keymap::default(),
             );
             let text = testing::render(width, height, |frame, area| dev.render(frame, area, &testing::theme()));
             assert_snapshot!(format!("confirm_dev_pending_{width}x{height}"), text);

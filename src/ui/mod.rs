@@ -8,8 +8,10 @@
 
 pub mod confirm;
 pub mod fuzzy;
+pub mod help;
 pub mod json;
 pub mod layout;
+pub mod palette;
 pub mod prompt;
 pub mod table;
 pub mod text;
