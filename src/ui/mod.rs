@@ -11,10 +11,13 @@ pub mod fuzzy;
 pub mod help;
 pub mod json;
 pub mod layout;
+pub mod logview;
 pub mod palette;
 pub mod prompt;
+pub mod status;
 pub mod table;
 pub mod text;
+pub mod toast;
 
 #[cfg(test)]
 pub(crate) mod testing;
