@@ -15,6 +15,7 @@ pub mod logview;
 pub mod palette;
 pub mod prompt;
 pub mod status;
+pub mod svg;
 pub mod table;
 pub mod text;
 pub mod toast;
