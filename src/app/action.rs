@@ -235,8 +235,23 @@ pub type ActionOutcome = Result<String, ActionError>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionResult {
     pub id: ActionId,
+    pub kind: ActionKind,
+    /// `namespace/name` of the Application, for notices.
+    pub app: String,
     pub dry_run: bool,
     pub outcome: ActionOutcome,
+}
+
+impl ActionResult {
+    pub fn for_request(request: &ActionRequest, dry_run: bool, outcome: ActionOutcome) -> ActionResult {
+        ActionResult {
+            id: request.id,
+            kind: request.kind,
+            app: request.target.qualified_app(),
+            dry_run,
+            outcome,
+        }
+    }
 }
 
 #[cfg(test)]

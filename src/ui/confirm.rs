@@ -409,15 +409,21 @@ mod tests {
     use insta::assert_snapshot;
 
     fn ok(id: u64, dry_run: bool) -> ActionResult {
-        ActionResult {
-            id,
+        let mut request = fixtures::sync(Environment::Dev);
+        request.id = id;
+        ActionResult::for_request(
+            &request,
             dry_run,
-            outcome: Ok(if dry_run {
+            Ok(if dry_run {
                 "accepted by the server (dry run)".into()
             } else {
                 "applied, resourceVersion 48214".into()
             }),
-        }
+        )
+    }
+
+    fn failed(dry_run: bool, kind: ActionErrorKind, message: &str) -> ActionResult {
+        ActionResult::for_request(&request(Environment::Dev), dry_run, Err(ActionError::new(kind, message)))
     }
 
     fn typed(state: &mut ConfirmState, text: &str) {
@@ -473,15 +479,11 @@ mod tests {
     #[test]
     fn failed_dry_runs_block_the_write_and_can_be_retried() {
         let mut state = ConfirmState::new(request(Environment::Dev), ConfirmPolicy::Keypress, false, &Keymap::default());
-        let failed = ActionResult {
-            id: 7,
-            dry_run: true,
-            outcome: Err(ActionError::new(
-                ActionErrorKind::Invalid,
-                "application argocd/jupyterhub-dev: another operation is already in progress",
-            )),
-        };
-        state.on_result(&failed);
+        state.on_result(&failed(
+            true,
+            ActionErrorKind::Invalid,
+            "application argocd/jupyterhub-dev: another operation is already in progress",
+        ));
         assert!(matches!(state.phase(), Phase::DryRunFailed(_)));
         assert_eq!(state.on_command(Command::Accept), ConfirmOutcome::Run { dry_run: true });
         assert_eq!(state.phase(), &Phase::DryRunPending);
@@ -499,14 +501,11 @@ mod tests {
 
     #[test]
     fn snapshots() {
-        let conflict = ActionResult {
-            id: 7,
-            dry_run: false,
-            outcome: Err(ActionError::new(
-                ActionErrorKind::Conflict,
-                "Operation cannot be fulfilled on applications.argoproj.io \"jupyterhub-prd\": the object has been modified",
-            )),
-        };
+        let conflict = failed(
+            false,
+            ActionErrorKind::Conflict,
+            "Operation cannot be fulfilled on applications.argoproj.io \"jupyterhub-prd\": the object has been modified",
+        );
         for (width, height) in SIZES {
             let mut prd = ConfirmState::new(request(Environment::Prd), ConfirmPolicy::TypeName, false, &Keymap::default());
             prd.on_result(&ok(7, true));

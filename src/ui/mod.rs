@@ -14,6 +14,7 @@ pub mod layout;
 pub mod logview;
 pub mod palette;
 pub mod prompt;
+pub mod root;
 pub mod status;
 pub mod svg;
 pub mod table;
