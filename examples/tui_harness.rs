@@ -27,7 +27,9 @@ use k8tre_console::app::{
 use k8tre_console::config::{Command, Config, Keymap, Mode};
 use k8tre_console::domain::env::Environment;
 use k8tre_console::theme::Theme;
-use k8tre_console::ui::table::{self, CellText, Column, TableOutcome, TableProps, TableRow, TableState};
+use k8tre_console::ui::table::{
+    self, CellText, Column, TableOutcome, TableProps, TableRow, TableState,
+};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use tokio_util::sync::CancellationToken;
@@ -86,14 +88,23 @@ impl Component for Items {
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
-        table::render(frame, area, &self.props(), &self.table, cx.theme, cx.focused);
+        table::render(
+            frame,
+            area,
+            &self.props(),
+            &self.table,
+            cx.theme,
+            cx.focused,
+        );
     }
 
     fn on_command(&mut self, command: Command, cx: &mut Cx<'_>) -> Handled {
         if command == Command::Refresh && self.panic_on_refresh {
             panic!("harness: panic on refresh, as asked");
         }
-        if let (Some(kind), Some(item)) = (ActionKind::from_command(command, false), self.selected()) {
+        if let (Some(kind), Some(item)) =
+            (ActionKind::from_command(command, false), self.selected())
+        {
             let target = ActionTarget {
                 namespace: "harness".into(),
                 app: item.name.clone(),
@@ -200,8 +211,15 @@ impl EffectRunner for Runner {
 }
 
 async fn stream_logs(request: LogRequest, tx: MsgSender, cancel: CancellationToken) {
-    let history = (0..50).map(|i| format!("{} line {i}", request.pod)).collect();
-    let chunk = |event| Msg::Log(LogChunk { stream: request.stream, event });
+    let history = (0..50)
+        .map(|i| format!("{} line {i}", request.pod))
+        .collect();
+    let chunk = |event| {
+        Msg::Log(LogChunk {
+            stream: request.stream,
+            event,
+        })
+    };
     if tx.send(chunk(LogEvent::Lines(history))).await.is_err() {
         return;
     }
@@ -211,7 +229,14 @@ async fn stream_logs(request: LogRequest, tx: MsgSender, cancel: CancellationTok
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_millis(200)) => {}
         }
-        if tx.send(chunk(LogEvent::Lines(vec![format!("{} line {n}", request.pod)]))).await.is_err() {
+        if tx
+            .send(chunk(LogEvent::Lines(vec![format!(
+                "{} line {n}",
+                request.pod
+            )])))
+            .await
+            .is_err()
+        {
             return;
         }
         n += 1;
@@ -302,7 +327,14 @@ async fn run(args: Args) -> color_eyre::Result<i32> {
         runner: &mut runner,
         cancel: &cancel,
     };
-    let result = event_loop::run(&mut terminal, &mut state, &theme, io, LoopOptions::default()).await;
+    let result = event_loop::run(
+        &mut terminal,
+        &mut state,
+        &theme,
+        io,
+        LoopOptions::default(),
+    )
+    .await;
     drop(terminal);
     drop(guard);
     if let Some(path) = &args.stats {

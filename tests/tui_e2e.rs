@@ -49,7 +49,9 @@ fn keys_resize_and_quit_then_the_terminal_is_restored() {
     // Resize: the frame follows at once.
     tmux.resize(120, 40);
     tmux.wait_until("a 120-column frame", |s| {
-        s.lines().next().is_some_and(|l| l.chars().count() == 120 && l.ends_with('┐'))
+        s.lines()
+            .next()
+            .is_some_and(|l| l.chars().count() == 120 && l.ends_with('┐'))
     });
     // Open the row's logs, search them, go back. An Escape is followed by a pause (a wait for
     // its effect): Escape and a key in one read is Alt+key.
@@ -117,7 +119,10 @@ fn a_panic_restores_the_terminal_before_the_report() {
     let exit = wait_for_file(&code);
     assert_eq!(exit.trim(), "code=101", "a panic's exit code");
     let screen = tmux.wait_for("panic on refresh, as asked");
-    assert!(!screen.contains("Harness items"), "the report is on the normal screen:\n{screen}");
+    assert!(
+        !screen.contains("Harness items"),
+        "the report is on the normal screen:\n{screen}"
+    );
     tmux.assert_restored();
 }
 

@@ -141,9 +141,7 @@ impl ActionRequest {
     pub fn body(&self) -> Value {
         let mut body = self.patch.clone();
         if let Value::Object(map) = &mut body {
-            let metadata = map
-                .entry("metadata")
-                .or_insert_with(|| json!({}));
+            let metadata = map.entry("metadata").or_insert_with(|| json!({}));
             if let Value::Object(metadata) = metadata {
                 metadata.insert(
                     "resourceVersion".into(),
@@ -243,7 +241,11 @@ pub struct ActionResult {
 }
 
 impl ActionResult {
-    pub fn for_request(request: &ActionRequest, dry_run: bool, outcome: ActionOutcome) -> ActionResult {
+    pub fn for_request(
+        request: &ActionRequest,
+        dry_run: bool,
+        outcome: ActionOutcome,
+    ) -> ActionResult {
         ActionResult {
             id: request.id,
             kind: request.kind,
@@ -316,21 +318,33 @@ mod tests {
             "7",
         );
         let body = refresh.body();
-        assert_eq!(body["metadata"]["annotations"]["argocd.argoproj.io/refresh"], "normal");
+        assert_eq!(
+            body["metadata"]["annotations"]["argocd.argoproj.io/refresh"],
+            "normal"
+        );
         assert_eq!(body["metadata"]["resourceVersion"], "7");
     }
 
     #[test]
     fn audit_records_name_the_object_and_the_exact_body() {
         let request = fixtures::sync(Environment::Dev);
-        let time = Utc.with_ymd_and_hms(2026, 8, 22, 10, 0, 0).single().expect("time");
-        let conflict = Err(ActionError::new(ActionErrorKind::Conflict, "object was modified"));
+        let time = Utc
+            .with_ymd_and_hms(2026, 8, 22, 10, 0, 0)
+            .single()
+            .expect("time");
+        let conflict = Err(ActionError::new(
+            ActionErrorKind::Conflict,
+            "object was modified",
+        ));
         let record = request.audit_record("alice", false, &conflict, time);
         assert_eq!(record.object.kind, "Application");
         assert_eq!(record.object.name, "jupyterhub-dev");
         assert_eq!(record.action, "sync");
         assert_eq!(record.patch, request.body());
-        assert_eq!(record.result, AuditResult::Error("object was modified".into()));
+        assert_eq!(
+            record.result,
+            AuditResult::Error("object was modified".into())
+        );
         let ok = request.audit_record("alice", true, &Ok("accepted".into()), time);
         assert!(ok.dry_run);
         assert_eq!(ok.result, AuditResult::Ok);
@@ -339,7 +353,11 @@ mod tests {
     #[test]
     fn conflicts_are_explained() {
         let error = ActionError::new(ActionErrorKind::Conflict, "the object has been modified");
-        assert!(error.explained().starts_with("conflict: the Application changed"));
+        assert!(
+            error
+                .explained()
+                .starts_with("conflict: the Application changed")
+        );
         assert!(error.explained().contains("nothing was written"));
     }
 }

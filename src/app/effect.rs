@@ -12,7 +12,10 @@ pub enum Effect {
     Quit,
     /// Send `request.body()` as a merge patch to the Application, with `dryRun=All` when
     /// `dry_run`; append an audit record; answer with [`Msg::Action`].
-    Action { request: ActionRequest, dry_run: bool },
+    Action {
+        request: ActionRequest,
+        dry_run: bool,
+    },
     /// Start streaming a container's log; answer with [`Msg::Log`] chunks.
     OpenLogs(LogRequest),
     /// Stop a log stream (its screen closed).

@@ -113,10 +113,7 @@ where
             draw(terminal, state, theme)?;
             pacer.drawn(now);
         }
-        let frame_due = state
-            .is_dirty()
-            .then(|| pacer.next_allowed())
-            .flatten();
+        let frame_due = state.is_dirty().then(|| pacer.next_allowed()).flatten();
         let deadline = tokio::time::Instant::from_std(frame_due.unwrap_or(now));
         let msg = tokio::select! {
             biased;
@@ -139,7 +136,11 @@ where
 }
 
 /// Draws a frame and marks the state drawn.
-pub fn draw<B>(terminal: &mut Terminal<B>, state: &mut AppState, theme: &Theme) -> Result<(), LoopError>
+pub fn draw<B>(
+    terminal: &mut Terminal<B>,
+    state: &mut AppState,
+    theme: &Theme,
+) -> Result<(), LoopError>
 where
     B: Backend,
     B::Error: Display,

@@ -17,7 +17,9 @@ pub mod state;
 pub mod terminal;
 pub mod update;
 
-pub use action::{ActionError, ActionErrorKind, ActionKind, ActionRequest, ActionResult, ActionTarget};
+pub use action::{
+    ActionError, ActionErrorKind, ActionKind, ActionRequest, ActionResult, ActionTarget,
+};
 pub use component::{Component, Cx, Flow, Handled, Request, Screen, ViewCx};
 pub use context::AppContext;
 pub use effect::{Effect, EffectRunner, LogRequest, MsgSender};

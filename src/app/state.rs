@@ -119,7 +119,10 @@ impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("screens", &self.breadcrumb())
-            .field("flows", &self.flows.iter().map(|f| f.title()).collect::<Vec<_>>())
+            .field(
+                "flows",
+                &self.flows.iter().map(|f| f.title()).collect::<Vec<_>>(),
+            )
             .field("size", &self.size)
             .field("dirty", &self.dirty)
             .finish_non_exhaustive()

@@ -92,7 +92,11 @@ impl Console for RealConsole {
 }
 
 /// Switches on the steps `options` ask for, recording each in `engaged` as it succeeds.
-pub fn engage(console: &mut dyn Console, options: TerminalOptions, engaged: &mut Engaged) -> io::Result<()> {
+pub fn engage(
+    console: &mut dyn Console,
+    options: TerminalOptions,
+    engaged: &mut Engaged,
+) -> io::Result<()> {
     let mut steps = vec![Step::RawMode, Step::AlternateScreen, Step::BracketedPaste];
     if options.mouse {
         steps.push(Step::MouseCapture);
@@ -121,7 +125,11 @@ pub fn disengage(console: &mut dyn Console, engaged: &mut Engaged) -> io::Result
         undo(console, Step::MouseCapture, engaged),
         undo(console, Step::BracketedPaste, engaged),
         undo(console, Step::AlternateScreen, engaged),
-        if was_alternate { console.show_cursor() } else { Ok(()) },
+        if was_alternate {
+            console.show_cursor()
+        } else {
+            Ok(())
+        },
         undo(console, Step::RawMode, engaged),
     ];
     let first_error = results.into_iter().find_map(Result::err);
@@ -138,7 +146,9 @@ static ENGAGED: Mutex<Engaged> = Mutex::new(Engaged {
 
 fn engaged() -> MutexGuard<'static, Engaged> {
     // A panic while the lock was held must not keep the terminal from being restored.
-    ENGAGED.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    ENGAGED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Restores the process's terminal; safe to call any number of times, from anywhere.
@@ -328,7 +338,12 @@ mod tests {
         engage(&mut console, TerminalOptions { mouse: true }, &mut engaged).expect("engage");
         assert_eq!(
             engaged,
-            Engaged { raw: true, alternate: true, paste: true, mouse: true }
+            Engaged {
+                raw: true,
+                alternate: true,
+                paste: true,
+                mouse: true
+            }
         );
         disengage(&mut console, &mut engaged).expect("restore");
         assert_eq!(
@@ -354,9 +369,18 @@ mod tests {
         };
         let mut engaged = Engaged::default();
         assert!(engage(&mut console, TerminalOptions::default(), &mut engaged).is_err());
-        assert_eq!(engaged, Engaged { raw: true, ..Engaged::default() });
+        assert_eq!(
+            engaged,
+            Engaged {
+                raw: true,
+                ..Engaged::default()
+            }
+        );
         disengage(&mut console, &mut engaged).expect("restore");
-        assert_eq!(console.calls, vec![(Step::RawMode, true), (Step::RawMode, false)]);
+        assert_eq!(
+            console.calls,
+            vec![(Step::RawMode, true), (Step::RawMode, false)]
+        );
         assert_eq!(console.cursor_shown, 0);
     }
 
@@ -368,7 +392,10 @@ mod tests {
         console.fail_on = Some((Step::AlternateScreen, false));
         let error = disengage(&mut console, &mut engaged).expect_err("reported");
         assert!(error.to_string().contains("AlternateScreen"));
-        assert!(console.calls.contains(&(Step::RawMode, false)), "raw mode still restored");
+        assert!(
+            console.calls.contains(&(Step::RawMode, false)),
+            "raw mode still restored"
+        );
         assert!(!engaged.any());
     }
 

@@ -104,7 +104,14 @@ impl Component for Apps {
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
-        table::render(frame, area, &self.props(), &self.table, cx.theme, cx.focused);
+        table::render(
+            frame,
+            area,
+            &self.props(),
+            &self.table,
+            cx.theme,
+            cx.focused,
+        );
     }
 
     fn on_command(&mut self, command: Command, cx: &mut Cx<'_>) -> Handled {
@@ -197,8 +204,12 @@ fn context(config: Config) -> AppContext {
 }
 
 fn state_with(config: Config) -> AppState {
-    let mut state = AppState::new(context(config), Box::new(Apps::new()), Rect::new(0, 0, 80, 24))
-        .with_router(Box::new(LogsRouter));
+    let mut state = AppState::new(
+        context(config),
+        Box::new(Apps::new()),
+        Rect::new(0, 0, 80, 24),
+    )
+    .with_router(Box::new(LogsRouter));
     assert!(start(&mut state).is_empty());
     state
 }
@@ -221,7 +232,10 @@ fn typed(state: &mut AppState, text: &str) -> Vec<Effect> {
         .flat_map(|c| {
             update(
                 state,
-                Msg::Input(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))),
+                Msg::Input(Event::Key(KeyEvent::new(
+                    KeyCode::Char(c),
+                    KeyModifiers::NONE,
+                ))),
             )
         })
         .collect()
@@ -229,7 +243,9 @@ fn typed(state: &mut AppState, text: &str) -> Vec<Effect> {
 
 fn frame(state: &AppState, width: u16, height: u16) -> String {
     let theme = testing::theme();
-    testing::render(width, height, |frame, _| crate::ui::root::render(frame, state, &theme))
+    testing::render(width, height, |frame, _| {
+        crate::ui::root::render(frame, state, &theme)
+    })
 }
 
 fn action_effect(effects: &[Effect]) -> (ActionRequest, bool) {
@@ -360,11 +376,20 @@ fn results_of_closed_dialogs_become_notices() {
     let conflict = ActionResult::for_request(
         &request,
         false,
-        Err(ActionError::new(ActionErrorKind::Conflict, "the object has been modified")),
+        Err(ActionError::new(
+            ActionErrorKind::Conflict,
+            "the object has been modified",
+        )),
     );
     update(&mut state, Msg::Action(conflict));
     let toast = state.toasts.iter().next().expect("a notice");
-    assert!(toast.text.starts_with("argocd/jupyterhub-dev: sync failed: conflict"), "{}", toast.text);
+    assert!(
+        toast
+            .text
+            .starts_with("argocd/jupyterhub-dev: sync failed: conflict"),
+        "{}",
+        toast.text
+    );
 }
 
 #[test]
@@ -409,7 +434,10 @@ fn back_closes_screens_and_their_streams_but_never_the_root() {
     };
     update(&mut state, Msg::Log(other));
     assert!(!state.is_dirty());
-    assert_eq!(press(&mut state, &["<Esc>"]), vec![Effect::CloseLogs(stream)]);
+    assert_eq!(
+        press(&mut state, &["<Esc>"]),
+        vec![Effect::CloseLogs(stream)]
+    );
     assert_eq!(state.depth(), 1);
     assert!(press(&mut state, &["<Esc>"]).is_empty());
     assert_eq!(state.depth(), 1);
@@ -427,9 +455,20 @@ fn unroutable_targets_say_so() {
 fn the_clock_redraws_once_a_minute_and_toasts_expire() {
     let mut state = state();
     let offset = FixedOffset::east_opt(0).expect("utc");
-    let at = |h, m, s| offset.with_ymd_and_hms(2026, 8, 22, h, m, s).single().expect("time");
+    let at = |h, m, s| {
+        offset
+            .with_ymd_and_hms(2026, 8, 22, h, m, s)
+            .single()
+            .expect("time")
+    };
     let start = Instant::now();
-    update(&mut state, Msg::Tick(Tick { wall: at(10, 0, 0), mono: start }));
+    update(
+        &mut state,
+        Msg::Tick(Tick {
+            wall: at(10, 0, 0),
+            mono: start,
+        }),
+    );
     state.mark_drawn();
     for second in 1..60 {
         update(
@@ -441,14 +480,32 @@ fn the_clock_redraws_once_a_minute_and_toasts_expire() {
         );
         assert!(!state.is_dirty(), "second {second} asked for a frame");
     }
-    update(&mut state, Msg::Tick(Tick { wall: at(10, 1, 0), mono: start + Duration::from_secs(60) }));
+    update(
+        &mut state,
+        Msg::Tick(Tick {
+            wall: at(10, 1, 0),
+            mono: start + Duration::from_secs(60),
+        }),
+    );
     assert!(state.is_dirty());
     assert!(frame(&state, 80, 24).contains("10:01"));
     press(&mut state, &["t"]);
     state.mark_drawn();
-    update(&mut state, Msg::Tick(Tick { wall: at(10, 1, 1), mono: start + Duration::from_secs(61) }));
+    update(
+        &mut state,
+        Msg::Tick(Tick {
+            wall: at(10, 1, 1),
+            mono: start + Duration::from_secs(61),
+        }),
+    );
     assert!(!state.is_dirty());
-    update(&mut state, Msg::Tick(Tick { wall: at(10, 1, 9), mono: start + Duration::from_secs(69) }));
+    update(
+        &mut state,
+        Msg::Tick(Tick {
+            wall: at(10, 1, 9),
+            mono: start + Duration::from_secs(69),
+        }),
+    );
     assert!(state.is_dirty(), "the toast expired");
     assert!(state.toasts.is_empty());
 }
@@ -477,11 +534,12 @@ fn resize_is_immediate_and_mouse_goes_to_the_screen() {
 #[test]
 fn user_keymaps_drive_everything() {
     let config: Config =
-        serde_yaml::from_str("keymap:\n  list:\n    sync: <Ctrl-s>\n  global:\n    quit: Q\n").expect("config");
+        serde_yaml::from_str("keymap:\n  list:\n    sync: <Ctrl-s>\n  global:\n    quit: Q\n")
+            .expect("config");
     let mut state = state_with(config);
     assert!(press(&mut state, &["s"]).is_empty());
     assert!(press(&mut state, &["q"]).is_empty());
-    assert_eq!(action_effect(&press(&mut state, &["<Ctrl-s>"])).1, true);
+    assert!(action_effect(&press(&mut state, &["<Ctrl-s>"])).1);
     press(&mut state, &["<Esc>"]);
     assert_eq!(press(&mut state, &["Q"]), vec![Effect::Quit]);
 }
@@ -498,7 +556,8 @@ impl Component for Wizard {
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
-        self.steps.render(frame, Rect { height: 1, ..area }, cx.theme);
+        self.steps
+            .render(frame, Rect { height: 1, ..area }, cx.theme);
     }
 
     fn on_command(&mut self, command: Command, cx: &mut Cx<'_>) -> Handled {
@@ -519,7 +578,10 @@ impl Component for Wizard {
                 let mut request = request;
                 request.id = cx.app.next_id();
                 self.job = Some(request.id);
-                cx.effect(Effect::Action { request, dry_run: true });
+                cx.effect(Effect::Action {
+                    request,
+                    dry_run: true,
+                });
                 Handled::Yes
             }
             (Command::Accept, _) => {
@@ -532,7 +594,9 @@ impl Component for Wizard {
 
     fn on_msg(&mut self, msg: &Msg, _cx: &mut Cx<'_>) -> Handled {
         match msg {
-            Msg::Action(result) if Some(result.id) == self.job => Handled::from(self.steps.next()),
+            Msg::Action(result) if Some(result.id) == self.job => {
+                Handled::from(self.steps.advance())
+            }
             _ => Handled::No,
         }
     }
@@ -564,7 +628,10 @@ fn a_wizard_is_a_flow_with_steps() {
         &mut state,
         Msg::Action(ActionResult::for_request(&request, true, Ok("ok".into()))),
     );
-    assert_eq!(state.flow().map(|f| f.title()), Some("Wizard: Review".into()));
+    assert_eq!(
+        state.flow().map(|f| f.title()),
+        Some("Wizard: Review".into())
+    );
     assert!(frame(&state, 80, 24).contains("1 Plan › 2 Review"));
     press(&mut state, &["<Enter>"]);
     assert!(state.flow().is_none());
@@ -575,11 +642,20 @@ fn whole_frames_at_both_sizes() {
     for (width, height) in testing::SIZES {
         let mut state = state();
         update(&mut state, Msg::Input(Event::Resize(width, height)));
-        assert_snapshot!(format!("frame_list_{width}x{height}"), frame(&state, width, height));
+        assert_snapshot!(
+            format!("frame_list_{width}x{height}"),
+            frame(&state, width, height)
+        );
         press(&mut state, &["G", "s"]);
-        assert_snapshot!(format!("frame_confirm_{width}x{height}"), frame(&state, width, height));
+        assert_snapshot!(
+            format!("frame_confirm_{width}x{height}"),
+            frame(&state, width, height)
+        );
         press(&mut state, &["<Esc>", ":"]);
         typed(&mut state, "hub");
-        assert_snapshot!(format!("frame_palette_{width}x{height}"), frame(&state, width, height));
+        assert_snapshot!(
+            format!("frame_palette_{width}x{height}"),
+            frame(&state, width, height)
+        );
     }
 }

@@ -97,11 +97,7 @@ fn on_input(state: &mut AppState, event: &Event, requests: &mut Vec<Request>) {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => on_key(state, *key, requests),
         Event::Mouse(mouse) => on_mouse(state, *mouse, requests),
-        Event::Paste(text) if state.mode().takes_text() => {
-            if with_flow(state, requests, |flow, cx| flow.on_paste(text, cx)).is_none() {
-                with_screen(state, requests, |screen, cx| screen.on_paste(text, cx));
-            }
-        }
+        Event::Paste(text) if state.mode().takes_text() => on_paste(state, text, requests),
         Event::Resize(width, height) => state.resize(Rect::new(0, 0, *width, *height)),
         _ => {}
     }
@@ -111,12 +107,21 @@ fn on_key(state: &mut AppState, key: KeyEvent, requests: &mut Vec<Request>) {
     let mode = state.mode();
     match state.app.keymap.lookup(mode, &key) {
         Some(command) => dispatch(state, command, requests),
-        None if mode.takes_text() => {
-            if with_flow(state, requests, |flow, cx| flow.on_text(key, cx)).is_none() {
-                with_screen(state, requests, |screen, cx| screen.on_text(key, cx));
-            }
-        }
+        None if mode.takes_text() => on_text(state, key, requests),
         None => {}
+    }
+}
+
+/// Typed text: to the active flow, else the top screen.
+fn on_text(state: &mut AppState, key: KeyEvent, requests: &mut Vec<Request>) {
+    if with_flow(state, requests, |flow, cx| flow.on_text(key, cx)).is_none() {
+        with_screen(state, requests, |screen, cx| screen.on_text(key, cx));
+    }
+}
+
+fn on_paste(state: &mut AppState, text: &str, requests: &mut Vec<Request>) {
+    if with_flow(state, requests, |flow, cx| flow.on_paste(text, cx)).is_none() {
+        with_screen(state, requests, |screen, cx| screen.on_paste(text, cx));
     }
 }
 
@@ -135,7 +140,10 @@ fn dispatch(state: &mut AppState, command: Command, requests: &mut Vec<Request>)
                 Command::Back => requests.push(Request::Close),
                 Command::Help => {
                     let mode = state.mode();
-                    requests.push(Request::Open(Box::new(HelpFlow::new(&state.app.keymap, mode))));
+                    requests.push(Request::Open(Box::new(HelpFlow::new(
+                        &state.app.keymap,
+                        mode,
+                    ))));
                 }
                 _ => {}
             }
@@ -149,7 +157,10 @@ fn dispatch(state: &mut AppState, command: Command, requests: &mut Vec<Request>)
         Command::Quit => requests.push(Request::Effect(Effect::Quit)),
         Command::Help => {
             let mode = state.mode();
-            requests.push(Request::Open(Box::new(HelpFlow::new(&state.app.keymap, mode))));
+            requests.push(Request::Open(Box::new(HelpFlow::new(
+                &state.app.keymap,
+                mode,
+            ))));
         }
         Command::Palette => {
             let own = state.screen().candidates(&state.app);
@@ -158,9 +169,12 @@ fn dispatch(state: &mut AppState, command: Command, requests: &mut Vec<Request>)
         }
         Command::Back => requests.push(Request::Pop),
         command if is_navigation(command) => requests.push(Request::Goto(Target::Command(command))),
-        command if ActionKind::from_command(command, false).is_some() => requests.push(
-            Request::Toast(Level::Info, format!("{command}: select an Application first")),
-        ),
+        command if ActionKind::from_command(command, false).is_some() => {
+            requests.push(Request::Toast(
+                Level::Info,
+                format!("{command}: select an Application first"),
+            ))
+        }
         _ => {}
     }
 }
@@ -246,7 +260,10 @@ fn apply(state: &mut AppState, requests: Vec<Request>) -> Vec<Effect> {
     let mut budget = REQUEST_BUDGET;
     while let Some(request) = queue.pop_front() {
         if budget == 0 {
-            tracing::warn!("request budget exhausted; dropping {} requests", queue.len() + 1);
+            tracing::warn!(
+                "request budget exhausted; dropping {} requests",
+                queue.len() + 1
+            );
             break;
         }
         budget -= 1;

@@ -41,7 +41,9 @@ pub enum ConfirmOutcome {
     Ignored,
     Changed,
     /// Run the request: a dry run, or the real write.
-    Run { dry_run: bool },
+    Run {
+        dry_run: bool,
+    },
     Close,
 }
 
@@ -236,7 +238,13 @@ impl ConfirmState {
         let inner = block.inner(popup);
         frame.render_widget(block, popup);
         let header_height = (header.len() as u16).min(inner.height);
-        frame.render_widget(Paragraph::new(header), Rect { height: header_height, ..inner });
+        frame.render_widget(
+            Paragraph::new(header),
+            Rect {
+                height: header_height,
+                ..inner
+            },
+        );
         let status_height = (status.len() as u16).min(inner.height - header_height);
         let body_area = Rect {
             y: inner.y + header_height,
@@ -328,13 +336,17 @@ impl ConfirmState {
                 return lines;
             }
             Phase::DryRunPending => (("… running".to_string(), Role::Progressing), None),
-            Phase::DryRunFailed(error) => ((format!("✗ {}", error.explained()), Role::Danger), None),
+            Phase::DryRunFailed(error) => {
+                ((format!("✗ {}", error.explained()), Role::Danger), None)
+            }
             Phase::Ready(summary) => ((format!("✓ {summary}"), Role::Healthy), None),
             Phase::Applying => (
                 self.dry_ok(),
                 Some(("… applying".to_string(), Role::Progressing)),
             ),
-            Phase::Applied(summary) => (self.dry_ok(), Some((format!("✓ {summary}"), Role::Healthy))),
+            Phase::Applied(summary) => {
+                (self.dry_ok(), Some((format!("✓ {summary}"), Role::Healthy)))
+            }
             Phase::Failed(error) => (
                 self.dry_ok(),
                 Some((format!("✗ {}", error.explained()), Role::Danger)),
@@ -423,7 +435,11 @@ mod tests {
     }
 
     fn failed(dry_run: bool, kind: ActionErrorKind, message: &str) -> ActionResult {
-        ActionResult::for_request(&request(Environment::Dev), dry_run, Err(ActionError::new(kind, message)))
+        ActionResult::for_request(
+            &request(Environment::Dev),
+            dry_run,
+            Err(ActionError::new(kind, message)),
+        )
     }
 
     fn typed(state: &mut ConfirmState, text: &str) {
@@ -440,7 +456,12 @@ mod tests {
 
     #[test]
     fn keypress_policy_dry_run_then_enter() {
-        let mut state = ConfirmState::new(request(Environment::Dev), ConfirmPolicy::Keypress, false, &Keymap::default());
+        let mut state = ConfirmState::new(
+            request(Environment::Dev),
+            ConfirmPolicy::Keypress,
+            false,
+            &Keymap::default(),
+        );
         assert_eq!(state.opening(), ConfirmOutcome::Run { dry_run: true });
         // Enter before the dry run answers does nothing but say so.
         assert_eq!(state.on_command(Command::Accept), ConfirmOutcome::Changed);
@@ -448,7 +469,10 @@ mod tests {
         // Results for other requests are not ours.
         assert_eq!(state.on_result(&ok(8, true)), ConfirmOutcome::Ignored);
         assert_eq!(state.on_result(&ok(7, true)), ConfirmOutcome::Changed);
-        assert_eq!(state.on_command(Command::Accept), ConfirmOutcome::Run { dry_run: false });
+        assert_eq!(
+            state.on_command(Command::Accept),
+            ConfirmOutcome::Run { dry_run: false }
+        );
         assert_eq!(state.phase(), &Phase::Applying);
         state.on_result(&ok(7, false));
         assert!(matches!(state.phase(), Phase::Applied(_)));
@@ -457,45 +481,79 @@ mod tests {
 
     #[test]
     fn type_name_policy_needs_the_environment_name() {
-        let mut state = ConfirmState::new(request(Environment::Prd), ConfirmPolicy::TypeName, false, &Keymap::default());
+        let mut state = ConfirmState::new(
+            request(Environment::Prd),
+            ConfirmPolicy::TypeName,
+            false,
+            &Keymap::default(),
+        );
         typed(&mut state, "pr");
         state.on_result(&ok(7, true));
         assert_eq!(state.on_command(Command::Accept), ConfirmOutcome::Changed);
-        assert_eq!(state.phase(), &Phase::Ready("accepted by the server (dry run)".into()));
+        assert_eq!(
+            state.phase(),
+            &Phase::Ready("accepted by the server (dry run)".into())
+        );
         typed(&mut state, "d");
         assert!(state.confirmed());
-        assert_eq!(state.on_command(Command::Accept), ConfirmOutcome::Run { dry_run: false });
+        assert_eq!(
+            state.on_command(Command::Accept),
+            ConfirmOutcome::Run { dry_run: false }
+        );
         // Once applying, typing goes nowhere.
         assert!(!state.on_text(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)));
     }
 
     #[test]
     fn none_policy_applies_after_the_dry_run() {
-        let mut state = ConfirmState::new(request(Environment::Dev), ConfirmPolicy::None, false, &Keymap::default());
-        assert_eq!(state.on_result(&ok(7, true)), ConfirmOutcome::Run { dry_run: false });
+        let mut state = ConfirmState::new(
+            request(Environment::Dev),
+            ConfirmPolicy::None,
+            false,
+            &Keymap::default(),
+        );
+        assert_eq!(
+            state.on_result(&ok(7, true)),
+            ConfirmOutcome::Run { dry_run: false }
+        );
         assert_eq!(state.phase(), &Phase::Applying);
     }
 
     #[test]
     fn failed_dry_runs_block_the_write_and_can_be_retried() {
-        let mut state = ConfirmState::new(request(Environment::Dev), ConfirmPolicy::Keypress, false, &Keymap::default());
+        let mut state = ConfirmState::new(
+            request(Environment::Dev),
+            ConfirmPolicy::Keypress,
+            false,
+            &Keymap::default(),
+        );
         state.on_result(&failed(
             true,
             ActionErrorKind::Invalid,
             "application argocd/jupyterhub-dev: another operation is already in progress",
         ));
         assert!(matches!(state.phase(), Phase::DryRunFailed(_)));
-        assert_eq!(state.on_command(Command::Accept), ConfirmOutcome::Run { dry_run: true });
+        assert_eq!(
+            state.on_command(Command::Accept),
+            ConfirmOutcome::Run { dry_run: true }
+        );
         assert_eq!(state.phase(), &Phase::DryRunPending);
         assert_eq!(state.on_command(Command::Back), ConfirmOutcome::Close);
     }
 
     #[test]
     fn read_only_runs_nothing() {
-        let mut state = ConfirmState::new(request(Environment::Dev), ConfirmPolicy::Keypress, true, &Keymap::default());
+        let mut state = ConfirmState::new(
+            request(Environment::Dev),
+            ConfirmPolicy::Keypress,
+            true,
+            &Keymap::default(),
+        );
         assert_eq!(state.opening(), ConfirmOutcome::Ignored);
         assert_eq!(state.on_command(Command::Accept), ConfirmOutcome::Close);
-        let text = testing::render(80, 24, |frame, area| state.render(frame, area, &testing::theme()));
+        let text = testing::render(80, 24, |frame, area| {
+            state.render(frame, area, &testing::theme())
+        });
         assert!(text.contains("read-only: actions disabled"), "{text}");
     }
 
@@ -507,22 +565,35 @@ mod tests {
             "Operation cannot be fulfilled on applications.argoproj.io \"jupyterhub-prd\": the object has been modified",
         );
         for (width, height) in SIZES {
-            let mut prd = ConfirmState::new(request(Environment::Prd), ConfirmPolicy::TypeName, false, &Keymap::default());
+            let mut prd = ConfirmState::new(
+                request(Environment::Prd),
+                ConfirmPolicy::TypeName,
+                false,
+                &Keymap::default(),
+            );
             prd.on_result(&ok(7, true));
             typed(&mut prd, "prd");
-            let text = testing::render(width, height, |frame, area| prd.render(frame, area, &testing::theme()));
+            let text = testing::render(width, height, |frame, area| {
+                prd.render(frame, area, &testing::theme())
+            });
             assert_snapshot!(format!("confirm_prd_ready_{width}x{height}"), text);
             prd.on_command(Command::Accept);
             prd.on_result(&conflict);
-            let text = testing::render(width, height, |frame, area| prd.render(frame, area, &testing::theme()));
+            let text = testing::render(width, height, |frame, area| {
+                prd.render(frame, area, &testing::theme())
+            });
             assert_snapshot!(format!("confirm_prd_conflict_{width}x{height}"), text);
             let dev = ConfirmState::new(
-                request(Environment::Dev).with_warning("generated by ApplicationSet jupyterhub: spec changes are reverted"),
+                request(Environment::Dev).with_warning(
+                    "generated by ApplicationSet jupyterhub: spec changes are reverted",
+                ),
                 ConfirmPolicy::Keypress,
                 false,
                 &Keymap::default(),
             );
-            let text = testing::render(width, height, |frame, area| dev.render(frame, area, &testing::theme()));
+            let text = testing::render(width, height, |frame, area| {
+                dev.render(frame, area, &testing::theme())
+            });
             assert_snapshot!(format!("confirm_dev_pending_{width}x{height}"), text);
         }
     }

@@ -97,7 +97,10 @@ impl HelpState {
             let room = text_width.saturating_sub(KEYS_WIDTH + 1);
             lines.push(Line::from(vec![
                 Span::raw(" "),
-                Span::styled(format!("{keys}{}", " ".repeat(pad)), theme.style(Role::Accent)),
+                Span::styled(
+                    format!("{keys}{}", " ".repeat(pad)),
+                    theme.style(Role::Accent),
+                ),
                 Span::styled(
                     truncate(entry.description, room).into_owned(),
                     theme.style(Role::Text),
@@ -118,7 +121,11 @@ impl HelpState {
         )];
         if total > page {
             title.push(Span::styled(
-                format!("{}-{} of {total} ", self.scroll + 1, (self.scroll + page).min(total)),
+                format!(
+                    "{}-{} of {total} ",
+                    self.scroll + 1,
+                    (self.scroll + page).min(total)
+                ),
                 theme.style(Role::Muted),
             ));
         }
@@ -147,7 +154,11 @@ pub fn key_hint(entries: &[HelpEntry], command: Command) -> String {
         .iter()
         .find(|entry| entry.command == command)
         .and_then(|entry| entry.keys.split(", ").next())
-        .map(|key| key.trim_start_matches('<').trim_end_matches('>').to_string())
+        .map(|key| {
+            key.trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
         .unwrap_or_else(|| format!(":{command}"))
 }
 
@@ -163,7 +174,9 @@ mod tests {
         let keymap = Keymap::default();
         for (width, height) in SIZES {
             let help = HelpState::new(&keymap, Mode::List);
-            let text = testing::render(width, height, |frame, area| help.render(frame, area, &testing::theme()));
+            let text = testing::render(width, height, |frame, area| {
+                help.render(frame, area, &testing::theme())
+            });
             assert_snapshot!(format!("help_list_{width}x{height}"), text);
         }
     }
@@ -174,7 +187,9 @@ mod tests {
             serde_yaml::from_str("list:\n  sync: <Ctrl-s>\n").expect("overrides");
         let keymap = Keymap::default().overridden_by(&overrides);
         let help = HelpState::new(&keymap, Mode::List);
-        let text = testing::render(100, 60, |frame, area| help.render(frame, area, &testing::theme()));
+        let text = testing::render(100, 60, |frame, area| {
+            help.render(frame, area, &testing::theme())
+        });
         let sync_line = text
             .lines()
             .find(|l| l.contains("Sync the selected Application"))
@@ -186,11 +201,17 @@ mod tests {
     fn key_hints_follow_the_keymap() {
         let keymap = Keymap::default();
         assert_eq!(key_hint(&keymap.help(Mode::Confirm), Command::Back), "Esc");
-        assert_eq!(key_hint(&keymap.help(Mode::Confirm), Command::Accept), "Enter");
+        assert_eq!(
+            key_hint(&keymap.help(Mode::Confirm), Command::Accept),
+            "Enter"
+        );
         let overrides: KeymapOverrides =
             serde_yaml::from_str("global:\n  back: []\n").expect("overrides");
         let keymap = keymap.overridden_by(&overrides);
-        assert_eq!(key_hint(&keymap.help(Mode::Confirm), Command::Back), ":back");
+        assert_eq!(
+            key_hint(&keymap.help(Mode::Confirm), Command::Back),
+            ":back"
+        );
     }
 
     #[test]
@@ -199,10 +220,21 @@ mod tests {
         let small = Rect::new(0, 0, 80, 24);
         assert_eq!(help.on_command(Command::Up, small), HelpOutcome::Ignored);
         assert_eq!(help.on_command(Command::Down, small), HelpOutcome::Changed);
-        assert_eq!(help.on_command(Command::Bottom, small), HelpOutcome::Changed);
-        assert_eq!(help.on_command(Command::PageDown, small), HelpOutcome::Ignored);
-        let text = testing::render(80, 24, |frame, area| help.render(frame, area, &testing::theme()));
-        assert!(text.contains("Quit the console"), "the last global entry shows: {text}");
+        assert_eq!(
+            help.on_command(Command::Bottom, small),
+            HelpOutcome::Changed
+        );
+        assert_eq!(
+            help.on_command(Command::PageDown, small),
+            HelpOutcome::Ignored
+        );
+        let text = testing::render(80, 24, |frame, area| {
+            help.render(frame, area, &testing::theme())
+        });
+        assert!(
+            text.contains("Quit the console"),
+            "the last global entry shows: {text}"
+        );
         assert_eq!(help.on_command(Command::Down, small), HelpOutcome::Ignored);
         assert_eq!(help.on_command(Command::Sync, small), HelpOutcome::Ignored);
         assert_eq!(help.on_command(Command::Back, small), HelpOutcome::Close);

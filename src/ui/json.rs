@@ -137,7 +137,8 @@ mod tests {
     #[test]
     fn lines_keep_the_exact_pretty_text_and_colour_null_as_danger() {
         let theme = Theme::builtin("default").expect("theme");
-        let patch = json!({"status": {"operationState": null}, "operation": {"sync": {"prune": false}}});
+        let patch =
+            json!({"status": {"operationState": null}, "operation": {"sync": {"prune": false}}});
         let rendered: Vec<String> = lines(&patch, &theme).iter().map(Line::to_string).collect();
         let expected = serde_json::to_string_pretty(&patch).expect("json");
         assert_eq!(rendered.join("\n"), expected);

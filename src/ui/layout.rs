@@ -7,8 +7,16 @@ use ratatui::layout::Rect;
 /// possible (and never larger than `area`).
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     // Small areas give the popup everything; larger ones keep the margin.
-    let room_w = if area.width > 40 { area.width - 2 } else { area.width };
-    let room_h = if area.height > 12 { area.height - 2 } else { area.height };
+    let room_w = if area.width > 40 {
+        area.width - 2
+    } else {
+        area.width
+    };
+    let room_h = if area.height > 12 {
+        area.height - 2
+    } else {
+        area.height
+    };
     let (width, height) = (width.min(room_w), height.min(room_h));
     Rect {
         x: area.x + (area.width - width) / 2,
@@ -31,9 +39,13 @@ pub fn panes(area: Rect, panes: &[PaneSpec]) -> Vec<Rect> {
     if panes.is_empty() {
         return Vec::new();
     }
-    let side_by_side = panes.iter().map(|p| u32::from(p.min_width)).sum::<u32>()
-        <= u32::from(area.width);
-    let total = if side_by_side { area.width } else { area.height };
+    let side_by_side =
+        panes.iter().map(|p| u32::from(p.min_width)).sum::<u32>() <= u32::from(area.width);
+    let total = if side_by_side {
+        area.width
+    } else {
+        area.height
+    };
     let sizes = share(total, panes);
     let mut at = 0;
     sizes
@@ -125,19 +137,34 @@ mod tests {
         let area = Rect::new(0, 0, 80, 24);
         assert_eq!(centered(area, 40, 10), Rect::new(20, 7, 40, 10));
         assert_eq!(centered(area, 200, 100), Rect::new(1, 1, 78, 22));
-        assert_eq!(centered(Rect::new(0, 0, 10, 3), 20, 5), Rect::new(0, 0, 10, 3));
+        assert_eq!(
+            centered(Rect::new(0, 0, 10, 3), 20, 5),
+            Rect::new(0, 0, 10, 3)
+        );
     }
 
     #[test]
     fn panes_stack_when_narrow() {
         let specs = [
-            PaneSpec { min_width: 60, weight: 2 },
-            PaneSpec { min_width: 40, weight: 1 },
+            PaneSpec {
+                min_width: 60,
+                weight: 2,
+            },
+            PaneSpec {
+                min_width: 40,
+                weight: 1,
+            },
         ];
         let wide = panes(Rect::new(0, 0, 160, 40), &specs);
-        assert_eq!(wide, vec![Rect::new(0, 0, 107, 40), Rect::new(107, 0, 53, 40)]);
+        assert_eq!(
+            wide,
+            vec![Rect::new(0, 0, 107, 40), Rect::new(107, 0, 53, 40)]
+        );
         let narrow = panes(Rect::new(0, 0, 80, 22), &specs);
-        assert_eq!(narrow, vec![Rect::new(0, 0, 80, 15), Rect::new(0, 15, 80, 7)]);
+        assert_eq!(
+            narrow,
+            vec![Rect::new(0, 0, 80, 15), Rect::new(0, 15, 80, 7)]
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -214,10 +214,7 @@ impl LogView {
         if !self.wrap || width == 0 {
             return 1;
         }
-        let w = self
-            .buffer
-            .get(number)
-            .map_or(0, crate::ui::text::width);
+        let w = self.buffer.get(number).map_or(0, crate::ui::text::width);
         w.div_ceil(width).max(1)
     }
 
@@ -343,6 +340,23 @@ impl LogView {
         true
     }
 
+    /// The wheel scrolls three lines; other mouse events are not the viewer's.
+    pub fn on_mouse(&mut self, mouse: MouseEvent, area: Rect) -> LogOutcome {
+        let inside = area.contains(ratatui::layout::Position::new(mouse.column, mouse.row));
+        let command = match mouse.kind {
+            MouseEventKind::ScrollUp if inside => Command::Up,
+            MouseEventKind::ScrollDown if inside => Command::Down,
+            _ => return LogOutcome::Ignored,
+        };
+        let mut outcome = LogOutcome::Ignored;
+        for _ in 0..3 {
+            if self.on_command(command, area) == LogOutcome::Changed {
+                outcome = LogOutcome::Changed;
+            }
+        }
+        outcome
+    }
+
     pub fn on_text(&mut self, key: KeyEvent) -> bool {
         self.prompt.as_mut().is_some_and(|p| p.input(key))
     }
@@ -366,13 +380,21 @@ impl LogView {
         let mut number = top;
         while lines.len() < height && number < self.buffer.end() {
             let text = self.buffer.get(number).unwrap_or("");
-            let shown = if self.wrap { text } else { skip_columns(text, self.column) };
+            let shown = if self.wrap {
+                text
+            } else {
+                skip_columns(text, self.column)
+            };
             let ranges = self
                 .search
                 .as_deref()
                 .map(|q| find_all(shown, q))
                 .unwrap_or_default();
-            let style = if self.current == Some(number) { current } else { highlight };
+            let style = if self.current == Some(number) {
+                current
+            } else {
+                highlight
+            };
             let line = Line::from(highlighted(shown, &ranges, base, style));
             if self.wrap {
                 lines.extend(wrap(&line, width));
@@ -413,7 +435,10 @@ impl LogView {
             flags.push(Span::styled("[wrap] ", theme.style(Role::Accent)));
         }
         if let Some(query) = &self.search {
-            flags.push(Span::styled(format!("/{query} "), theme.style(Role::Accent)));
+            flags.push(Span::styled(
+                format!("/{query} "),
+                theme.style(Role::Accent),
+            ));
         }
         let status = match (&self.note, &self.status) {
             (Some(note), _) => Span::styled(format!(" {note} "), theme.style(Role::Warning)),
@@ -442,7 +467,9 @@ fn body_area(area: Rect, prompt: bool) -> Rect {
         height: area.height.saturating_sub(2),
     };
     Rect {
-        height: inner.height.saturating_sub(u16::from(prompt && inner.height > 1)),
+        height: inner
+            .height
+            .saturating_sub(u16::from(prompt && inner.height > 1)),
         ..inner
     }
 }
@@ -461,7 +488,12 @@ mod tests {
         (0..count)
             .map(|i| {
                 let level = if i % 7 == 3 { "ERROR" } else { "INFO" };
-                format!("2026-08-22T10:{:02}:{:02}Z {level} hub: request {i} handled for user-{}", i / 60 % 60, i % 60, i % 5)
+                format!(
+                    "2026-08-22T10:{:02}:{:02}Z {level} hub: request {i} handled for user-{}",
+                    i / 60 % 60,
+                    i % 60,
+                    i % 5
+                )
             })
             .collect()
     }
@@ -494,7 +526,11 @@ mod tests {
         assert!(!view.is_following());
         assert_eq!(view.top_line(10, 58), 30);
         view.push_lines(sample(5));
-        assert_eq!(view.top_line(10, 58), 30, "new lines do not move a scrolled view");
+        assert_eq!(
+            view.top_line(10, 58),
+            30,
+            "new lines do not move a scrolled view"
+        );
         view.on_command(Command::Follow, AREA);
         assert_eq!(view.top_line(10, 58), 45);
         view.on_command(Command::Top, AREA);
@@ -526,10 +562,37 @@ mod tests {
         typed(&mut view, "zzz");
         view.on_command(Command::Accept, AREA);
         assert_eq!(view.current_match(), None);
-        let text = testing::render(60, 12, |frame, area| view.render(frame, area, &testing::theme(), true));
+        let text = testing::render(60, 12, |frame, area| {
+            view.render(frame, area, &testing::theme(), true)
+        });
         assert!(text.contains("no match for errorzzz"), "{text}");
         assert_eq!(view.on_command(Command::Back, AREA), LogOutcome::Changed);
         assert_eq!(view.search(), None);
+    }
+
+    #[test]
+    fn the_wheel_scrolls() {
+        let mut view = LogView::new("hub", 100);
+        view.push_lines(sample(50));
+        let wheel = |kind| MouseEvent {
+            kind,
+            column: 5,
+            row: 5,
+            modifiers: KeyModifiers::NONE,
+        };
+        assert_eq!(
+            view.on_mouse(wheel(MouseEventKind::ScrollUp), AREA),
+            LogOutcome::Changed
+        );
+        assert!(!view.is_following());
+        assert_eq!(view.top_line(10, 58), 37);
+        view.on_mouse(wheel(MouseEventKind::ScrollDown), AREA);
+        assert_eq!(view.top_line(10, 58), 40);
+        let outside = MouseEvent {
+            row: 40,
+            ..wheel(MouseEventKind::ScrollUp)
+        };
+        assert_eq!(view.on_mouse(outside, AREA), LogOutcome::Ignored);
     }
 
     #[test]
@@ -537,7 +600,9 @@ mod tests {
         let mut view = LogView::new("hub", 100);
         view.push_lines(["x".repeat(130)]);
         view.on_command(Command::Right, AREA);
-        let text = testing::render(60, 5, |frame, area| view.render(frame, area, &testing::theme(), true));
+        let text = testing::render(60, 5, |frame, area| {
+            view.render(frame, area, &testing::theme(), true)
+        });
         assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("│xxxx")));
         view.on_command(Command::Wrap, AREA);
         assert!(view.is_wrapping());
@@ -549,9 +614,12 @@ mod tests {
     #[test]
     fn snapshots() {
         for (width, height) in SIZES {
-            let mut view = LogView::new("argocd/jupyterhub-prd · hub-7d9f8 · hub", DEFAULT_CAPACITY);
+            let mut view =
+                LogView::new("argocd/jupyterhub-prd · hub-7d9f8 · hub", DEFAULT_CAPACITY);
             view.push_lines(sample(200));
-            let text = testing::render(width, height, |frame, area| view.render(frame, area, &testing::theme(), true));
+            let text = testing::render(width, height, |frame, area| {
+                view.render(frame, area, &testing::theme(), true)
+            });
             assert_snapshot!(format!("logs_follow_{width}x{height}"), text);
             let area = Rect::new(0, 0, width, height);
             view.on_command(Command::Top, area);
@@ -560,7 +628,9 @@ mod tests {
             typed(&mut view, "error");
             view.on_command(Command::Accept, area);
             view.on_command(Command::SearchNext, area);
-            let text = testing::render(width, height, |frame, area| view.render(frame, area, &testing::theme(), true));
+            let text = testing::render(width, height, |frame, area| {
+                view.render(frame, area, &testing::theme(), true)
+            });
             assert_snapshot!(format!("logs_search_wrap_{width}x{height}"), text);
         }
     }

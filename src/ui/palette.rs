@@ -199,14 +199,19 @@ impl<T: Clone> PaletteState<T> {
         if inner.height == 0 {
             return;
         }
-        self.prompt.render(frame, Rect { height: 1, ..inner }, theme, true);
+        self.prompt
+            .render(frame, Rect { height: 1, ..inner }, theme, true);
         if inner.height < 3 {
             return;
         }
         let separator = "─".repeat(inner.width as usize);
         frame.render_widget(
             Paragraph::new(Span::styled(separator, theme.style(Role::Border))),
-            Rect { y: inner.y + 1, height: 1, ..inner },
+            Rect {
+                y: inner.y + 1,
+                height: 1,
+                ..inner
+            },
         );
         let list = Rect {
             y: inner.y + 2,
@@ -229,13 +234,24 @@ impl<T: Clone> PaletteState<T> {
             .skip(offset)
             .take(height)
             .map(|(position, matched)| {
-                self.line(matched, position == self.selected, list.width as usize, theme)
+                self.line(
+                    matched,
+                    position == self.selected,
+                    list.width as usize,
+                    theme,
+                )
             })
             .collect();
         frame.render_widget(Paragraph::new(lines), list);
     }
 
-    fn line<'a>(&'a self, matched: &Matched, selected: bool, width: usize, theme: &Theme) -> Line<'a> {
+    fn line<'a>(
+        &'a self,
+        matched: &Matched,
+        selected: bool,
+        width: usize,
+        theme: &Theme,
+    ) -> Line<'a> {
         let candidate = &self.candidates[matched.candidate];
         let base = if selected {
             theme.style(Role::Selection)
@@ -247,14 +263,22 @@ impl<T: Clone> PaletteState<T> {
             .add_modifier(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED);
         let mut spans = vec![Span::styled(
             format!("{:<8}", candidate.kind.tag()),
-            if selected { base } else { theme.style(Role::Muted) },
+            if selected {
+                base
+            } else {
+                theme.style(Role::Muted)
+            },
         )];
         let ranges = char_ranges(&candidate.label, &matched.chars);
         spans.extend(highlighted(&candidate.label, &ranges, base, highlight));
         if !candidate.detail.is_empty() {
             spans.push(Span::styled(
                 format!("  {}", candidate.detail),
-                if selected { base } else { theme.style(Role::Muted) },
+                if selected {
+                    base
+                } else {
+                    theme.style(Role::Muted)
+                },
             ));
         }
         let mut line = fit_spans(spans, width);
@@ -274,16 +298,27 @@ mod tests {
     use insta::assert_snapshot;
 
     fn candidates() -> Vec<Candidate<String>> {
-        let mut all: Vec<Candidate<String>> = [Command::Sync, Command::SyncPrune, Command::Refresh, Command::Logs, Command::Overview]
-            .iter()
-            .map(|c| Candidate {
-                kind: CandidateKind::Action,
-                label: c.name().to_string(),
-                detail: c.description().to_string(),
-                value: format!("command:{c}"),
-            })
-            .collect();
-        for app in ["argocd/jupyterhub-dev", "argocd/jupyterhub-prd", "argocd/keycloak-prd", "argocd/cilium-stg"] {
+        let mut all: Vec<Candidate<String>> = [
+            Command::Sync,
+            Command::SyncPrune,
+            Command::Refresh,
+            Command::Logs,
+            Command::Overview,
+        ]
+        .iter()
+        .map(|c| Candidate {
+            kind: CandidateKind::Action,
+            label: c.name().to_string(),
+            detail: c.description().to_string(),
+            value: format!("command:{c}"),
+        })
+        .collect();
+        for app in [
+            "argocd/jupyterhub-dev",
+            "argocd/jupyterhub-prd",
+            "argocd/keycloak-prd",
+            "argocd/cilium-stg",
+        ] {
             all.push(Candidate {
                 kind: CandidateKind::App,
                 label: app.to_string(),
@@ -323,7 +358,10 @@ mod tests {
         typed(&mut palette, "sync");
         assert_eq!(palette.selected().map(|c| c.label.as_str()), Some("sync"));
         assert_eq!(palette.on_command(Command::Down), PaletteOutcome::Changed);
-        assert_eq!(palette.selected().map(|c| c.label.as_str()), Some("sync-prune"));
+        assert_eq!(
+            palette.selected().map(|c| c.label.as_str()),
+            Some("sync-prune")
+        );
         assert_eq!(palette.on_command(Command::Down), PaletteOutcome::Ignored);
         typed(&mut palette, "zzz");
         assert_eq!(palette.on_command(Command::Accept), PaletteOutcome::Ignored);
@@ -338,20 +376,30 @@ mod tests {
         let buffer = testing::buffer(80, 24, |frame, area| palette.render(frame, area, &theme));
         let (x, y) = (0..24)
             .flat_map(|y| (0..80).map(move |x| (x, y)))
-            .find(|&(x, y)| testing::row(&buffer, y).chars().nth(x as usize) == Some('k')
-                && testing::row(&buffer, y).contains("keycloak-prd"))
+            .find(|&(x, y)| {
+                testing::row(&buffer, y).chars().nth(x as usize) == Some('k')
+                    && testing::row(&buffer, y).contains("keycloak-prd")
+            })
             .expect("the k of keycloak");
-        assert!(buffer[(x, y)].modifier.contains(ratatui::style::Modifier::UNDERLINED));
+        assert!(
+            buffer[(x, y)]
+                .modifier
+                .contains(ratatui::style::Modifier::UNDERLINED)
+        );
     }
 
     #[test]
     fn snapshots() {
         for (width, height) in SIZES {
             let mut palette = PaletteState::new(candidates());
-            let text = testing::render(width, height, |frame, area| palette.render(frame, area, &testing::theme()));
+            let text = testing::render(width, height, |frame, area| {
+                palette.render(frame, area, &testing::theme())
+            });
             assert_snapshot!(format!("palette_all_{width}x{height}"), text);
             typed(&mut palette, "prd");
-            let text = testing::render(width, height, |frame, area| palette.render(frame, area, &testing::theme()));
+            let text = testing::render(width, height, |frame, area| {
+                palette.render(frame, area, &testing::theme())
+            });
             assert_snapshot!(format!("palette_prd_{width}x{height}"), text);
         }
     }

@@ -78,7 +78,13 @@ impl Prompt {
             self.label.as_str(),
             theme.style(Role::Accent),
         )));
-        frame.render_widget(label, Rect { width: label_width.min(area.width), ..area });
+        frame.render_widget(
+            label,
+            Rect {
+                width: label_width.min(area.width),
+                ..area
+            },
+        );
         let text_area = Rect {
             x: area.x + label_width.min(area.width),
             width: area.width.saturating_sub(label_width),

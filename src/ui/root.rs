@@ -61,7 +61,10 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme) {
     }
     state.toasts.render(frame, layout.body, theme);
     let app = &state.app;
-    let hint = format!("{} help", key_hint(&app.keymap.help(state.mode()), Command::Help));
+    let hint = format!(
+        "{} help",
+        key_hint(&app.keymap.help(state.mode()), Command::Help)
+    );
     let title = state.breadcrumb();
     status::render(
         frame,

@@ -69,13 +69,19 @@ fn segments(props: &StatusProps<'_>, theme: &Theme) -> Vec<Segment> {
     };
     if props.simulated {
         left(
-            vec![Span::styled(" SIMULATED ", theme.style(Role::BadgeSimulated))],
+            vec![Span::styled(
+                " SIMULATED ",
+                theme.style(Role::BadgeSimulated),
+            )],
             0,
         );
     }
     if props.read_only {
         left(
-            vec![Span::styled(" READ-ONLY ", theme.style(Role::BadgeReadonly))],
+            vec![Span::styled(
+                " READ-ONLY ",
+                theme.style(Role::BadgeReadonly),
+            )],
             0,
         );
     }
@@ -108,19 +114,34 @@ fn segments(props: &StatusProps<'_>, theme: &Theme) -> Vec<Segment> {
             theme.style(role),
         )];
         if c.failing > 0 {
-            spans.push(Span::styled(format!(" {} failing", c.failing), theme.style(Role::Danger)));
+            spans.push(Span::styled(
+                format!(" {} failing", c.failing),
+                theme.style(Role::Danger),
+            ));
         }
         if c.stale > 0 {
-            spans.push(Span::styled(format!(" {} stale", c.stale), theme.style(Role::Stale)));
+            spans.push(Span::styled(
+                format!(" {} stale", c.stale),
+                theme.style(Role::Stale),
+            ));
         }
         left(spans, 1);
     }
     if !props.title.is_empty() {
-        left(vec![Span::styled(props.title.to_string(), theme.style(Role::Title))], 3);
+        left(
+            vec![Span::styled(
+                props.title.to_string(),
+                theme.style(Role::Title),
+            )],
+            3,
+        );
     }
     if !props.hint.is_empty() {
         out.push(Segment {
-            spans: vec![Span::styled(props.hint.to_string(), theme.style(Role::Accent))],
+            spans: vec![Span::styled(
+                props.hint.to_string(),
+                theme.style(Role::Accent),
+            )],
             priority: 5,
             right: true,
         });
@@ -196,7 +217,9 @@ mod tests {
 
     #[test]
     fn wide_lines_show_everything() {
-        let text = testing::render(160, 1, |frame, area| render(frame, area, &props(), &testing::theme()));
+        let text = testing::render(160, 1, |frame, area| {
+            render(frame, area, &props(), &testing::theme())
+        });
         let line = text.trim_end_matches("|\n");
         assert!(line.starts_with(
             " SIMULATED   READ-ONLY  ctx k8tre-mgmt mgmt in-cluster ● 3/4 connected 1 failing Overview   "
@@ -207,11 +230,15 @@ mod tests {
 
     #[test]
     fn narrow_lines_keep_badges_and_clock() {
-        let text = testing::render(40, 1, |frame, area| render(frame, area, &props(), &testing::theme()));
+        let text = testing::render(40, 1, |frame, area| {
+            render(frame, area, &props(), &testing::theme())
+        });
         assert!(text.starts_with(" SIMULATED   READ-ONLY "), "{text}");
         assert!(text.contains("14:05"), "{text}");
         assert!(!text.contains("mgmt"), "{text}");
-        let text = testing::render(80, 1, |frame, area| render(frame, area, &props(), &testing::theme()));
+        let text = testing::render(80, 1, |frame, area| {
+            render(frame, area, &props(), &testing::theme())
+        });
         assert!(text.contains("● 3/4 connected 1 failing"), "{text}");
         assert!(text.contains("ctx k8tre-mgmt"), "{text}");
     }
@@ -219,7 +246,10 @@ mod tests {
     #[test]
     fn the_clock_shows_minutes() {
         let offset = FixedOffset::east_opt(3600).expect("offset");
-        let now = offset.with_ymd_and_hms(2026, 8, 22, 9, 7, 59).single().expect("time");
+        let now = offset
+            .with_ymd_and_hms(2026, 8, 22, 9, 7, 59)
+            .single()
+            .expect("time");
         assert_eq!(clock_text(now), "09:07");
     }
 }

@@ -136,7 +136,10 @@ struct Look {
 
 fn look(buffer: &Buffer, x: u16, y: u16, options: &SvgOptions) -> Look {
     let cell = &buffer[(x, y)];
-    let (mut fg, mut bg) = (options.colour(cell.fg, true), options.colour(cell.bg, false));
+    let (mut fg, mut bg) = (
+        options.colour(cell.fg, true),
+        options.colour(cell.bg, false),
+    );
     if cell.modifier.contains(Modifier::REVERSED) {
         std::mem::swap(&mut fg, &mut bg);
     }
@@ -154,10 +157,10 @@ pub fn to_svg(buffer: &Buffer, options: &SvgOptions) -> String {
     let width = f32::from(area.width) * cw;
     let height = f32::from(area.height) * ch;
     let mut svg = String::new();
-    let _ = write!(
+    let _ = writeln!(
         svg,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
-         viewBox=\"0 0 {w} {h}\" font-family=\"{}\" font-size=\"{}\">\n",
+         viewBox=\"0 0 {w} {h}\" font-family=\"{}\" font-size=\"{}\">",
         escape(&options.font_family),
         px(options.font_size),
         w = px(width),
@@ -321,11 +324,18 @@ mod tests {
                     return Err(format!("</{name}> closes <{open}>"));
                 }
             } else {
-                let name: String = tag.chars().take_while(|c| !c.is_whitespace() && *c != '/').collect();
+                let name: String = tag
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '/')
+                    .collect();
                 if name.is_empty() {
                     return Err(format!("bad tag {tag:?}"));
                 }
-                for attribute in tag[name.len()..].trim().trim_end_matches('/').split_terminator("\" ") {
+                for attribute in tag[name.len()..]
+                    .trim()
+                    .trim_end_matches('/')
+                    .split_terminator("\" ")
+                {
                     if !attribute.trim().is_empty() && !attribute.contains("=\"") {
                         return Err(format!("unquoted attribute {attribute:?}"));
                     }
@@ -339,7 +349,11 @@ mod tests {
             rest = &after[end + 1..];
         }
         check_text(rest)?;
-        if stack.is_empty() { Ok(elements) } else { Err(format!("unclosed {stack:?}")) }
+        if stack.is_empty() {
+            Ok(elements)
+        } else {
+            Err(format!("unclosed {stack:?}"))
+        }
     }
 
     fn check_text(text: &str) -> Result<(), String> {
@@ -349,7 +363,10 @@ mod tests {
         let mut rest = text;
         while let Some(at) = rest.find('&') {
             let entity = &rest[at..];
-            if !["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"].iter().any(|e| entity.starts_with(e)) {
+            if !["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"]
+                .iter()
+                .any(|e| entity.starts_with(e))
+            {
                 return Err(format!("bad entity in {text:?}"));
             }
             rest = &rest[at + 1..];
@@ -359,7 +376,10 @@ mod tests {
 
     #[test]
     fn escaping() {
-        assert_eq!(escape("a<b & \"c\" 'd'>"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;");
+        assert_eq!(
+            escape("a<b & \"c\" 'd'>"),
+            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;"
+        );
         assert_eq!(escape("bell\u{7}"), "bell\u{fffd}");
     }
 
@@ -375,20 +395,42 @@ mod tests {
     fn buffers_become_valid_svg_with_styles() {
         let mut buffer = Buffer::empty(Rect::new(0, 0, 20, 3));
         buffer.set_string(0, 0, "<svg> & \"q\"", Style::new().fg(Color::Red).bold());
-        buffer.set_string(0, 1, "selected", Style::new().fg(Color::Black).bg(Color::Cyan));
-        buffer.set_string(0, 2, "rev", Style::new().add_modifier(Modifier::REVERSED | Modifier::UNDERLINED));
+        buffer.set_string(
+            0,
+            1,
+            "selected",
+            Style::new().fg(Color::Black).bg(Color::Cyan),
+        );
+        buffer.set_string(
+            0,
+            2,
+            "rev",
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::UNDERLINED),
+        );
         buffer.set_string(10, 2, "日本", Style::new().fg(Color::Indexed(196)).italic());
         let svg = to_svg(&buffer, &SvgOptions::default());
         let elements = check_xml(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
         assert!(elements > 5);
         assert!(svg.contains("&lt;svg&gt; &amp; &quot;q&quot;"), "{svg}");
-        assert!(svg.contains("fill=\"#cd3131\" font-weight=\"bold\""), "{svg}");
+        assert!(
+            svg.contains("fill=\"#cd3131\" font-weight=\"bold\""),
+            "{svg}"
+        );
         // The selection's background, and reversed video swapping the default colours.
-        assert!(svg.contains("width=\"67.2\" height=\"18\" fill=\"#11a8cd\""), "{svg}");
-        assert!(svg.contains("fill=\"#1e1e1e\" text-decoration=\"underline\">rev<"), "{svg}");
+        assert!(
+            svg.contains("width=\"67.2\" height=\"18\" fill=\"#11a8cd\""),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("fill=\"#1e1e1e\" text-decoration=\"underline\">rev<"),
+            "{svg}"
+        );
         assert!(svg.contains("fill=\"#d4d4d4\""), "{svg}");
         assert!(svg.contains("font-style=\"italic\">日本"), "{svg}");
-        assert!(svg.contains("fill=\"#ff0000\""), "index 196 is pure red: {svg}");
+        assert!(
+            svg.contains("fill=\"#ff0000\""),
+            "index 196 is pure red: {svg}"
+        );
     }
 
     #[test]
@@ -396,10 +438,15 @@ mod tests {
         let theme = crate::ui::testing::theme();
         let keymap = crate::config::Keymap::default();
         let help = crate::ui::help::HelpState::new(&keymap, crate::config::Mode::Logs);
-        let buffer = crate::ui::testing::buffer(80, 24, |frame, area| help.render(frame, area, &theme));
+        let buffer =
+            crate::ui::testing::buffer(80, 24, |frame, area| help.render(frame, area, &theme));
         let svg = to_svg(&buffer, &SvgOptions::light());
         check_xml(&svg).unwrap_or_else(|e| panic!("{e}"));
-        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"672\" height=\"432\""));
+        assert!(
+            svg.starts_with(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"672\" height=\"432\""
+            )
+        );
         assert!(svg.contains("Follow new log lines"));
     }
 }

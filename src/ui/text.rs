@@ -263,7 +263,10 @@ mod tests {
         assert_eq!(texts, vec!["abc", "def", "gh"]);
         assert_eq!(wrapped[1].spans[1].style, bold);
         assert_eq!(wrap(&Line::default(), 5).len(), 1);
-        let wide: Vec<String> = wrap(&Line::raw("日本語"), 4).iter().map(Line::to_string).collect();
+        let wide: Vec<String> = wrap(&Line::raw("日本語"), 4)
+            .iter()
+            .map(Line::to_string)
+            .collect();
         assert_eq!(wide, vec!["日本", "語"]);
     }
 

@@ -104,7 +104,10 @@ impl Toasts {
         let mut bottom = area.y + area.height;
         for toast in self.items.iter().rev() {
             let line = Line::from(vec![
-                Span::styled(format!("{} ", toast.level.glyph()), theme.style(toast.level.role())),
+                Span::styled(
+                    format!("{} ", toast.level.glyph()),
+                    theme.style(toast.level.role()),
+                ),
                 Span::styled(toast.text.clone(), theme.style(Role::Text)),
             ]);
             let lines: Vec<Line> = wrap(&line, text_width).into_iter().take(3).collect();
@@ -163,7 +166,9 @@ mod tests {
             now,
         );
         for (width, height) in SIZES {
-            let text = testing::render(width, height, |frame, area| toasts.render(frame, area, &testing::theme()));
+            let text = testing::render(width, height, |frame, area| {
+                toasts.render(frame, area, &testing::theme())
+            });
             assert_snapshot!(format!("toasts_{width}x{height}"), text);
         }
     }

@@ -18,7 +18,10 @@ pub struct Tmux {
 }
 
 fn tmux_available() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 impl Tmux {
@@ -93,7 +96,9 @@ impl Tmux {
 
     /// Waits until the screen shows `text`; returns the screen, or panics with it.
     pub fn wait_for(&self, text: &str) -> String {
-        self.wait_until(&format!("{text:?} on screen"), |screen| screen.contains(text))
+        self.wait_until(&format!("{text:?} on screen"), |screen| {
+            screen.contains(text)
+        })
     }
 
     pub fn wait_until(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
@@ -142,10 +147,16 @@ impl Tmux {
         assert!(!self.alternate_on(), "still on the alternate screen");
         let file = self.path("stty.txt");
         let done = self.path("stty.done");
-        self.run(&format!("stty -a > {} 2>&1; touch {}", file.display(), done.display()));
+        self.run(&format!(
+            "stty -a > {} 2>&1; touch {}",
+            file.display(),
+            done.display()
+        ));
         wait_for_file(&done);
         let stty = std::fs::read_to_string(&file).expect("stty output");
-        let words: Vec<&str> = stty.split(|c: char| c.is_whitespace() || c == ';').collect();
+        let words: Vec<&str> = stty
+            .split(|c: char| c.is_whitespace() || c == ';')
+            .collect();
         for flag in ["icanon", "echo", "isig"] {
             assert!(words.contains(&flag), "{flag} is off after exit:\n{stty}");
         }
@@ -164,7 +175,11 @@ pub fn wait_for_file(path: &Path) -> String {
         if let Ok(text) = std::fs::read_to_string(path) {
             return text;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {}", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {}",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -175,7 +190,11 @@ pub fn example(name: &str) -> PathBuf {
     let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
     // target/debug/deps/<test> -> target/debug
     let exe = std::env::current_exe().expect("test exe");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target dir").to_path_buf();
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .to_path_buf();
     let path = profile_dir.join("examples").join(name);
     if !built.iter().any(|b| b == name) {
         let status = Command::new(env!("CARGO"))

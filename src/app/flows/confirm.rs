@@ -101,7 +101,11 @@ impl Component for ConfirmFlow {
 impl Flow for ConfirmFlow {
     fn title(&self) -> String {
         let request = self.state.request();
-        format!("{} {}", request.kind.title(), request.target.qualified_app())
+        format!(
+            "{} {}",
+            request.kind.title(),
+            request.target.qualified_app()
+        )
     }
 
     fn on_open(&mut self, cx: &mut Cx<'_>) {

@@ -46,8 +46,8 @@ impl Steps {
         self.current + 1 >= self.names.len()
     }
 
-    /// Moves to the next step; false at the last.
-    pub fn next(&mut self) -> bool {
+    /// Moves on to the next step; false at the last.
+    pub fn advance(&mut self) -> bool {
         if self.is_last() {
             return false;
         }
@@ -77,7 +77,10 @@ impl Steps {
                 std::cmp::Ordering::Equal => Role::Accent,
                 std::cmp::Ordering::Greater => Role::Text,
             };
-            spans.push(Span::styled(format!("{} {name}", index + 1), theme.style(role)));
+            spans.push(Span::styled(
+                format!("{} {name}", index + 1),
+                theme.style(role),
+            ));
         }
         let line: Line = fit_spans(spans, area.width as usize);
         frame.render_widget(Paragraph::new(line), area);
@@ -93,14 +96,18 @@ mod tests {
     fn steps_move_within_bounds_and_render() {
         let mut steps = Steps::new(&["Inputs", "Preflight", "Plan"]);
         assert!(!steps.back());
-        assert!(steps.next());
+        assert!(steps.advance());
         assert_eq!(steps.name(), "Preflight");
-        assert!(steps.next());
+        assert!(steps.advance());
         assert!(steps.is_last());
-        assert!(!steps.next());
-        let text = testing::render(40, 1, |frame, area| steps.render(frame, area, &testing::theme()));
+        assert!(!steps.advance());
+        let text = testing::render(40, 1, |frame, area| {
+            steps.render(frame, area, &testing::theme())
+        });
         assert_eq!(text, "1 Inputs › 2 Preflight › 3 Plan         |\n");
-        let text = testing::render(20, 1, |frame, area| steps.render(frame, area, &testing::theme()));
+        let text = testing::render(20, 1, |frame, area| {
+            steps.render(frame, area, &testing::theme())
+        });
         assert_eq!(text, "1 Inputs › 2 Prefli…|\n");
     }
 }

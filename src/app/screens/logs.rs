@@ -1,7 +1,7 @@
 //! The logs of one container: opens the stream when shown, closes it when left, and feeds the
 //! chunks to the log viewer (tail, follow, scroll, search, wrap).
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -44,6 +44,10 @@ impl Component for LogsScreen {
 
     fn on_command(&mut self, command: Command, cx: &mut Cx<'_>) -> Handled {
         Handled::from(self.view.on_command(command, cx.area) == LogOutcome::Changed)
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent, cx: &mut Cx<'_>) -> Handled {
+        Handled::from(self.view.on_mouse(mouse, cx.area) == LogOutcome::Changed)
     }
 
     fn on_text(&mut self, key: KeyEvent, _cx: &mut Cx<'_>) -> Handled {

@@ -7,11 +7,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use super::TableProps;
 use super::column::{Align, Column, Placed, layout};
 use super::row::TableRow;
 use super::state::{Query, TableAreas, TableState};
 use super::view::TableView;
-use super::TableProps;
 use crate::theme::{Role, Theme};
 use crate::ui::fuzzy::Fuzzy;
 use crate::ui::text::{self, char_ranges, find_all, fit_spans, highlighted};
@@ -57,7 +57,9 @@ pub fn render_view<R: TableRow>(
             areas.body,
         );
     } else {
-        draw_rows(frame, areas.body, props, state, view, &placed, theme, focused);
+        draw_rows(
+            frame, areas.body, props, state, view, &placed, theme, focused,
+        );
     }
     if let (Some(prompt), Some(prompt_area)) = (state.prompt(), areas.prompt) {
         prompt.render(frame, prompt_area, theme, true);
@@ -143,9 +145,13 @@ fn draw_rows<R: TableRow>(
     let selection = if focused {
         theme.style(Role::Selection)
     } else {
-        theme.style(Role::Selection).remove_modifier(ratatui::style::Modifier::BOLD)
+        theme
+            .style(Role::Selection)
+            .remove_modifier(ratatui::style::Modifier::BOLD)
     };
-    let highlight = theme.style(Role::Accent).add_modifier(ratatui::style::Modifier::UNDERLINED);
+    let highlight = theme
+        .style(Role::Accent)
+        .add_modifier(ratatui::style::Modifier::UNDERLINED);
     for (line_index, position) in (offset..view.len()).take(height).enumerate() {
         let Some(row_index) = view.row(position) else {
             break;
@@ -153,7 +159,11 @@ fn draw_rows<R: TableRow>(
         let row = &props.rows[row_index];
         let y = body.y + line_index as u16;
         let selected = cursor == Some(position);
-        let row_area = Rect { y, height: 1, ..body };
+        let row_area = Rect {
+            y,
+            height: 1,
+            ..body
+        };
         let buffer = frame.buffer_mut();
         if selected {
             buffer.set_style(row_area, selection);
@@ -161,7 +171,9 @@ fn draw_rows<R: TableRow>(
         for p in placed {
             let column = &props.columns[p.column];
             let cell = row.cell(p.column);
-            let mut style = cell.role.map_or(theme.style(Role::Text), |r| theme.style(r));
+            let mut style = cell
+                .role
+                .map_or(theme.style(Role::Text), |r| theme.style(r));
             if selected {
                 style = style.patch(selection);
             }
@@ -190,7 +202,8 @@ fn aligned(spans: Vec<Span<'_>>, width: u16, align: Align) -> Line<'_> {
     if align == Align::Right {
         let pad = (width as usize).saturating_sub(line.width());
         if pad > 0 {
-            line.spans.insert(0, Span::styled(" ".repeat(pad), Style::new()));
+            line.spans
+                .insert(0, Span::styled(" ".repeat(pad), Style::new()));
         }
     }
     line

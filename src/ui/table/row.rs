@@ -104,7 +104,10 @@ mod tests {
     fn text_sorts_caseless_then_exact() {
         let mut keys = vec![SortKey::text("b"), SortKey::text("B"), SortKey::text("a")];
         keys.sort();
-        assert_eq!(keys, vec![SortKey::text("a"), SortKey::text("B"), SortKey::text("b")]);
+        assert_eq!(
+            keys,
+            vec![SortKey::text("a"), SortKey::text("B"), SortKey::text("b")]
+        );
         assert!(SortKey::Number(2) < SortKey::Number(10));
         assert!(SortKey::Rank(0) < SortKey::Rank(3));
     }

@@ -4,10 +4,10 @@
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
+use super::TableProps;
 use super::column::{Column, layout};
 use super::row::TableRow;
 use super::view::TableView;
-use super::TableProps;
 use crate::config::{Command, Mode};
 use crate::ui::prompt::Prompt;
 
@@ -340,7 +340,8 @@ impl TableState {
             MouseEventKind::Down(MouseButton::Left) if areas.body.contains(at) => {
                 let view = TableView::build(rows, self);
                 let height = areas.body.height as usize;
-                let position = self.offset(&view, rows, height) + (mouse.row - areas.body.y) as usize;
+                let position =
+                    self.offset(&view, rows, height) + (mouse.row - areas.body.y) as usize;
                 let Some(row) = view.row(position) else {
                     return TableOutcome::Ignored;
                 };

@@ -21,7 +21,14 @@ struct App {
 
 const HEALTH: [&str; 4] = ["Healthy", "Progressing", "Degraded", "Missing"];
 const COMPONENTS: [&str; 8] = [
-    "argocd", "cilium", "keycloak", "jupyterhub", "guacamole", "cert-manager", "minio", "gitea",
+    "argocd",
+    "cilium",
+    "keycloak",
+    "jupyterhub",
+    "guacamole",
+    "cert-manager",
+    "minio",
+    "gitea",
 ];
 const ENVS: [&str; 3] = ["dev", "stg", "prd"];
 
@@ -76,11 +83,21 @@ impl TableRow for App {
 }
 
 const COLUMNS: &[Column] = &[
-    Column::new("NAME").width(14, 40).priority(0).highlights_filter(),
-    Column::new("NAMESPACE").short("NS").width(8, 16).priority(3),
+    Column::new("NAME")
+        .width(14, 40)
+        .priority(0)
+        .highlights_filter(),
+    Column::new("NAMESPACE")
+        .short("NS")
+        .width(8, 16)
+        .priority(3),
     Column::new("HEALTH").width(11, 12).priority(1),
     Column::new("SYNC").width(9, 10).priority(1),
-    Column::new("REVISION").short("REV").width(8, 10).priority(2).right(),
+    Column::new("REVISION")
+        .short("REV")
+        .width(8, 10)
+        .priority(2)
+        .right(),
 ];
 
 fn props(rows: &[App]) -> TableProps<'_, App> {
@@ -127,7 +144,11 @@ fn nothing_overflows_at_any_width() {
         });
         // The right border is intact on every line: no cell wrote over it.
         for y in 1..7 {
-            assert_eq!(buffer[(width - 1, y)].symbol(), "│", "width {width} row {y}");
+            assert_eq!(
+                buffer[(width - 1, y)].symbol(),
+                "│",
+                "width {width} row {y}"
+            );
         }
     }
 }
@@ -136,14 +157,21 @@ fn nothing_overflows_at_any_width() {
 fn filter_while_typing_then_accept_or_cancel() {
     let rows = apps(48);
     let mut state = TableState::new();
-    assert_eq!(state.on_command(Command::Filter, &props(&rows), AREA), TableOutcome::Changed);
+    assert_eq!(
+        state.on_command(Command::Filter, &props(&rows), AREA),
+        TableOutcome::Changed
+    );
     assert_eq!(state.mode(), crate::config::Mode::Palette);
     for c in "keyc".chars() {
         assert!(state.on_text(key(c)));
     }
     let view = TableView::build(&rows, &state);
     assert_eq!(view.len(), 6);
-    assert!(view.rows().iter().all(|&i| rows[i].name.starts_with("keycloak")));
+    assert!(
+        view.rows()
+            .iter()
+            .all(|&i| rows[i].name.starts_with("keycloak"))
+    );
     state.on_command(Command::Accept, &props(&rows), AREA);
     assert!(!state.is_editing());
     assert_eq!(state.filter(), "keyc");
@@ -154,9 +182,15 @@ fn filter_while_typing_then_accept_or_cancel() {
     state.on_command(Command::Back, &props(&rows), AREA);
     assert_eq!(state.filter(), "keyc");
     // Back outside the prompt clears the filter.
-    assert_eq!(state.on_command(Command::Back, &props(&rows), AREA), TableOutcome::Changed);
+    assert_eq!(
+        state.on_command(Command::Back, &props(&rows), AREA),
+        TableOutcome::Changed
+    );
     assert_eq!(state.filter(), "");
-    assert_eq!(state.on_command(Command::Back, &props(&rows), AREA), TableOutcome::Ignored);
+    assert_eq!(
+        state.on_command(Command::Back, &props(&rows), AREA),
+        TableOutcome::Ignored
+    );
 }
 
 #[test]
@@ -166,7 +200,11 @@ fn fuzzy_filter_with_a_tilde() {
     state.set_filter("~jhprd");
     let view = TableView::build(&rows, &state);
     assert_eq!(view.len(), 2);
-    assert!(view.rows().iter().all(|&i| rows[i].name.starts_with("jupyterhub-prd")));
+    assert!(
+        view.rows()
+            .iter()
+            .all(|&i| rows[i].name.starts_with("jupyterhub-prd"))
+    );
     let text = testing::render(60, 8, |frame, area| {
         render(frame, area, &props(&rows), &state, &testing::theme(), true)
     });
@@ -208,7 +246,13 @@ fn sorting_cycles_sortable_columns_and_shows_the_arrow() {
     let rows = apps(12);
     let mut state = TableState::new();
     state.on_command(Command::SortNextColumn, &props(&rows), AREA);
-    assert_eq!(state.sort(), Some(Sort { column: 0, dir: SortDir::Ascending }));
+    assert_eq!(
+        state.sort(),
+        Some(Sort {
+            column: 0,
+            dir: SortDir::Ascending
+        })
+    );
     state.on_command(Command::SortNextColumn, &props(&rows), AREA);
     state.on_command(Command::SortNextColumn, &props(&rows), AREA);
     assert_eq!(state.sort().map(|s| s.column), Some(2));
@@ -254,36 +298,76 @@ fn mouse_clicks_select_activate_and_sort() {
         modifiers: KeyModifiers::NONE,
     };
     // Row 0 of the body is at y = 2.
-    assert_eq!(state.on_mouse(click(5, 4), &props(&rows), AREA), TableOutcome::Changed);
-    assert_eq!(selected_name(&state).as_deref(), Some("argocd/keycloak-dev"));
+    assert_eq!(
+        state.on_mouse(click(5, 4), &props(&rows), AREA),
+        TableOutcome::Changed
+    );
+    assert_eq!(
+        selected_name(&state).as_deref(),
+        Some("argocd/keycloak-dev")
+    );
     assert_eq!(
         state.on_mouse(click(5, 4), &props(&rows), AREA),
         TableOutcome::Activated("argocd/keycloak-dev".into())
     );
     // The header of the first column sorts by it, twice reverses.
     state.on_mouse(click(2, 1), &props(&rows), AREA);
-    assert_eq!(state.sort(), Some(Sort { column: 0, dir: SortDir::Ascending }));
+    assert_eq!(
+        state.sort(),
+        Some(Sort {
+            column: 0,
+            dir: SortDir::Ascending
+        })
+    );
     state.on_mouse(click(2, 1), &props(&rows), AREA);
-    assert_eq!(state.sort(), Some(Sort { column: 0, dir: SortDir::Descending }));
+    assert_eq!(
+        state.sort(),
+        Some(Sort {
+            column: 0,
+            dir: SortDir::Descending
+        })
+    );
     let view = TableView::build(&rows, &state);
     let before = state.cursor(&view, &rows).expect("cursor");
-    assert_eq!(rows[view.row(before).expect("row")].key(), "argocd/keycloak-dev");
-    let wheel = MouseEvent { kind: MouseEventKind::ScrollDown, ..click(5, 5) };
+    assert_eq!(
+        rows[view.row(before).expect("row")].key(),
+        "argocd/keycloak-dev"
+    );
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        ..click(5, 5)
+    };
     state.on_mouse(wheel, &props(&rows), AREA);
     assert_eq!(state.cursor(&view, &rows), Some(before + 1));
-    assert_eq!(state.on_mouse(click(79, 30), &props(&rows), AREA), TableOutcome::Ignored);
+    assert_eq!(
+        state.on_mouse(click(79, 30), &props(&rows), AREA),
+        TableOutcome::Ignored
+    );
 }
 
 #[test]
 fn empty_tables_say_so() {
     let rows: Vec<App> = Vec::new();
     let text = testing::render(40, 5, |frame, area| {
-        render(frame, area, &props(&rows), &TableState::new(), &testing::theme(), true)
+        render(
+            frame,
+            area,
+            &props(&rows),
+            &TableState::new(),
+            &testing::theme(),
+            true,
+        )
     });
     assert!(text.contains("no Applications"), "{text}");
     let mut state = TableState::new();
-    assert_eq!(state.on_command(Command::Down, &props(&rows), AREA), TableOutcome::Ignored);
-    assert_eq!(state.on_command(Command::Open, &props(&rows), AREA), TableOutcome::Ignored);
+    assert_eq!(
+        state.on_command(Command::Down, &props(&rows), AREA),
+        TableOutcome::Ignored
+    );
+    assert_eq!(
+        state.on_command(Command::Open, &props(&rows), AREA),
+        TableOutcome::Ignored
+    );
 }
 
 proptest! {
