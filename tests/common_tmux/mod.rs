@@ -148,7 +148,7 @@ impl Tmux {
         let file = self.path("stty.txt");
         let done = self.path("stty.done");
         self.run(&format!(
-            "stty -a > {} 2>&1; touch {}",
+            "stty -a > {} 2>&1; echo done > {}",
             file.display(),
             done.display()
         ));
@@ -169,10 +169,14 @@ impl Drop for Tmux {
     }
 }
 
+/// Waits for a file to be written whole: every writer here ends it with a newline (a file
+/// can exist, empty, before its writer has written).
 pub fn wait_for_file(path: &Path) -> String {
     let deadline = Instant::now() + WAIT;
     loop {
-        if let Ok(text) = std::fs::read_to_string(path) {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && text.ends_with('\n')
+        {
             return text;
         }
         assert!(
