@@ -5,6 +5,7 @@
 //! nothing of I/O; `sim` is the simulated Kubernetes API server, reached only over HTTP by the
 //! rest of the console; `cli` and `cmd` are the command line.
 
+pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod cmd;
@@ -14,3 +15,4 @@ pub mod gitops;
 pub mod logging;
 pub mod sim;
 pub mod theme;
+pub mod ui;
