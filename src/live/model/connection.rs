@@ -122,6 +122,13 @@ impl WatchStatus {
             || self.failures_in_a_row >= SETTLED_AFTER
     }
 
+    /// Failing, and either it never connected or it has failed too often to call it a
+    /// reconnect.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self.phase, WatchPhase::Failing { .. })
+            && (!self.listed || self.failures_in_a_row >= UNREACHABLE_AFTER)
+    }
+
     /// Its data (if any) can be trusted as current.
     pub fn is_live(&self) -> bool {
         self.listed
@@ -137,9 +144,7 @@ impl WatchStatus {
             WatchPhase::Listing if self.listed => "relisting",
             WatchPhase::Listing => "connecting",
             WatchPhase::Live => "live",
-            WatchPhase::Failing { .. } if self.failures_in_a_row >= UNREACHABLE_AFTER => {
-                "unreachable"
-            }
+            WatchPhase::Failing { .. } if self.is_unreachable() => "unreachable",
             WatchPhase::Failing { .. } => "reconnecting",
             WatchPhase::Forbidden { .. } => "forbidden",
         }
@@ -490,12 +495,12 @@ impl ConnectionData {
                 .unwrap_or(ConnectionState::Connecting);
         }
         let failing = open.iter().filter_map(|(_, s)| match &s.phase {
-            WatchPhase::Failing { failure, since } => Some((s.failures_in_a_row, failure, *since)),
+            WatchPhase::Failing { failure, since } => Some((s.is_unreachable(), failure, *since)),
             _ => None,
         });
-        if let Some((failures, failure, since)) = failing.max_by_key(|(n, _, _)| *n) {
+        if let Some((unreachable, failure, since)) = failing.max_by_key(|(u, _, _)| *u) {
             let error = failure.to_string();
-            return if failures >= UNREACHABLE_AFTER {
+            return if unreachable {
                 ConnectionState::Unreachable { error, since }
             } else {
                 ConnectionState::Reconnecting { error, since }
