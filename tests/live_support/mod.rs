@@ -455,3 +455,35 @@ pub async fn eventually<F: FnMut() -> bool>(what: &str, mut check: F) {
     }
     panic!("timed out waiting for {what}");
 }
+
+/// A JSON merge patch, in-process, as a controller would write it.
+pub fn merge_patch(
+    estate: &Estate,
+    cluster: &str,
+    api_version: &str,
+    kind: &str,
+    namespace: &str,
+    name: &str,
+    patch: Value,
+) {
+    use k8tre_console::sim::api::{Part, PatchType};
+    let state = estate.cluster(cluster).expect("cluster");
+    let rt = state
+        .registry
+        .read()
+        .by_kind(api_version, kind)
+        .expect("served");
+    let ns = if rt.namespaced { namespace } else { "" };
+    state
+        .patch(
+            &rt,
+            ns,
+            name,
+            PatchType::Merge,
+            &patch,
+            Part::Main,
+            false,
+            &WriteContext::controller("live-test"),
+        )
+        .unwrap_or_else(|e| panic!("patching {kind} {name}: {e:?}"));
+}

@@ -475,7 +475,7 @@ impl EstateModel {
             management_name = Some(cluster.name.clone());
             clusters.push(cluster);
         }
-        clusters.sort_by(|a, b| cluster_order(a).cmp(&cluster_order(b)));
+        clusters.sort_by_key(cluster_order);
         let management_name = management_name.unwrap_or(management);
         let identity = |c: &Cluster| (c.name.clone(), c.server.clone(), c.labels.clone(), c.role);
         let moved = self.management_name != management_name
@@ -728,7 +728,7 @@ impl EstateModel {
                 about_workload || about_pod
             })
             .collect();
-        events.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+        events.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
         events
     }
 
