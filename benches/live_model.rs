@@ -275,10 +275,13 @@ async fn latency_report() {
                         let pod = support::pod("churn", &name, "churn");
                         let _ = dev.create(&pods_rt, "churn", pod, &ctx);
                     }
-                    1 if n > 3 => {
-                        let name = format!("churn-{}", n - 4);
-                        pending.lock().insert(name.clone(), Instant::now());
-                        let _ = dev.delete(&pods_rt, "churn", &name, &Default::default(), &ctx);
+                    1 => {
+                        // Deletes the pod created a round earlier (none yet in the first).
+                        if n > 3 {
+                            let name = format!("churn-{}", n - 4);
+                            pending.lock().insert(name.clone(), Instant::now());
+                            let _ = dev.delete(&pods_rt, "churn", &name, &Default::default(), &ctx);
+                        }
                     }
                     _ => {
                         let i = (n as usize / 3) % 1000;
