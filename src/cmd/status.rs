@@ -132,6 +132,20 @@ fn render_table(report: &StatusReport) -> String {
     }
     out.push('\n');
     out.push_str(&clusters_table(report));
+    for c in report.clusters.iter().filter(|c| c.error.is_some()) {
+        let since = c
+            .since
+            .as_deref()
+            .map(|s| format!(" since {s}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {} {}{since}: {}",
+            c.name,
+            c.state,
+            or_dash(c.error.as_deref())
+        );
+    }
     out.push('\n');
     out.push_str(&matrix_table(report));
     out.push('\n');
@@ -182,10 +196,7 @@ fn clusters_table(report: &StatusReport) -> String {
             ),
             None => "-".into(),
         };
-        let state = match &c.error {
-            Some(error) => format!("{} ({error})", c.state),
-            None => c.state.to_string(),
-        };
+        let state = c.state.to_string();
         let crds = match f.gateway_api_crds_present {
             Some(true) => "present".to_string(),
             Some(false) => "missing".to_string(),

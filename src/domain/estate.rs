@@ -18,5 +18,5 @@ pub use cluster::{
 };
 pub use rollup::{
     CellState, CheckCounts, ComponentRow, HealthCounts, ManagementRow, Matrix, Rollup, SyncCounts,
-    Verdict, app_order, rollup,
+    Verdict, app_order, corroboration, rollup,
 };

@@ -14,7 +14,8 @@ use super::model::{ConnectionData, EstateModel, ExpectedView};
 use crate::domain::argocd::{HealthStatus, SyncStatus, format_time};
 use crate::domain::catalog::CatalogSource;
 use crate::domain::estate::{
-    AppSummary, CellState, Cluster, ConnectionState, DataState, Rollup, Verdict, Workload,
+    AppSummary, CellState, Cluster, ConnectionState, DataState, Rollup, Unavailable, Verdict,
+    Workload, corroboration,
 };
 use crate::domain::layer::Layer;
 use crate::domain::preflight::{GATEWAY_API_CRDS, PreflightReport};
@@ -185,6 +186,9 @@ pub struct ComponentRowReport {
 pub struct CellReport {
     pub environment: String,
     pub state: &'static str,
+    /// The data behind the cell is live and fresh (false for `stale`, and for `unknown` that
+    /// comes from a cluster the console cannot read).
+    pub current: bool,
     /// Human text: `Degraded`, `Stale (Healthy)`, `Unknown (unreachable)`.
     pub detail: String,
     /// The last verdict before the data went stale.
@@ -231,7 +235,8 @@ pub struct AppReport {
     pub path: Option<String>,
     pub destination: String,
     pub destination_namespace: String,
-    /// The data about it is current (its management cluster is live and fresh).
+    /// ArgoCD's report of it is current: the management cluster is live and fresh, and its
+    /// destination cluster was not lost (unreachable, forbidden, stale).
     pub current: bool,
 }
 
@@ -285,9 +290,19 @@ impl StatusReport {
         complete: bool,
         selected_by: &str,
     ) -> StatusReport {
-        let management_live = model
+        let management = model
             .cluster(model.management_name())
-            .is_some_and(|c| c.data_state(now) == DataState::Live);
+            .map_or(DataState::Unavailable(Unavailable::UnknownCluster), |c| {
+                c.data_state(now)
+            });
+        let current = |app: &AppSummary| {
+            let destination = app
+                .cluster
+                .as_deref()
+                .and_then(|c| model.cluster(c))
+                .map_or(DataState::Live, |c| corroboration(c.data_state(now)));
+            management.worst(destination) == DataState::Live
+        };
         let mut apps: Vec<&AppSummary> = model.apps().iter().collect();
         apps.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         let mut warnings = model.warnings();
@@ -312,7 +327,7 @@ impl StatusReport {
             matrix: matrix_report(model),
             applications: apps
                 .into_iter()
-                .map(|a| app_report(a, management_live))
+                .map(|a| app_report(a, current(a)))
                 .collect(),
             expected: expected_report(model),
             warnings,
@@ -672,6 +687,7 @@ fn cell_report(environment: &str, rollup: &Rollup, layer: Layer) -> CellReport {
     CellReport {
         environment: environment.to_string(),
         state,
+        current: rollup.state.is_current(),
         detail: rollup.state.to_string(),
         last_known,
         applications: rollup.apps(),
@@ -693,7 +709,7 @@ fn cell_report(environment: &str, rollup: &Rollup, layer: Layer) -> CellReport {
     }
 }
 
-fn app_report(app: &AppSummary, management_live: bool) -> AppReport {
+fn app_report(app: &AppSummary, current: bool) -> AppReport {
     AppReport {
         name: app.name.to_string(),
         namespace: app.namespace.to_string(),
@@ -713,7 +729,7 @@ fn app_report(app: &AppSummary, management_live: bool) -> AppReport {
         path: app.path.as_deref().map(str::to_string),
         destination: app.destination.to_string(),
         destination_namespace: app.destination_namespace.to_string(),
-        current: management_live,
+        current,
     }
 }
 
@@ -805,6 +821,33 @@ pub fn worst_first(report: &StatusReport) -> Vec<&AppReport> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_from_an_unreadable_cluster_is_not_current() {
+        use crate::domain::estate::Unavailable;
+        let mut rollup = Rollup {
+            state: CellState::Unknown(Unavailable::Forbidden),
+            health: Default::default(),
+            sync: Default::default(),
+            checks: Default::default(),
+            out_of_sync: 0,
+            operations_running: 0,
+            operations_failed: 0,
+            auto_sync_off: 0,
+        };
+        rollup.health.add(HealthStatus::Healthy);
+        let cell = cell_report("prd", &rollup, Layer::Application);
+        assert_eq!((cell.state, cell.current), ("unknown", false));
+        assert_eq!(cell.applications, 1, "counts kept for context");
+        rollup.state = CellState::Live(Verdict::Health(HealthStatus::Unknown));
+        let cell = cell_report("prd", &rollup, Layer::Application);
+        assert_eq!(
+            (cell.state, cell.current),
+            ("unknown", true),
+            "ArgoCD says Unknown: a fact"
+        );
+        assert!(cell.checks.is_none());
+    }
 
     #[test]
     fn words_for_cells() {

@@ -501,7 +501,7 @@ pub fn rollup(
 /// What a destination cluster's own state says about ArgoCD's report of its Applications:
 /// nothing when the console never had (or has not yet had) its own view; stale when the
 /// console lost it.
-fn corroboration(destination: DataState) -> DataState {
+pub fn corroboration(destination: DataState) -> DataState {
     match destination {
         DataState::Live
         | DataState::Unavailable(
