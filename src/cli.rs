@@ -100,6 +100,9 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {
+    /// List the scenarios `--scenario` accepts, one line each.
+    Scenarios,
+
     /// Serve one simulated API server per cluster on 127.0.0.1 until Ctrl-C.
     ///
     /// Writes a kubeconfig (to --kubeconfig, else a temporary file) with contexts

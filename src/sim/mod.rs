@@ -15,6 +15,7 @@ pub mod kubeconfig;
 pub mod podlogs;
 pub mod requestlog;
 pub mod resources;
+pub mod scenario;
 pub mod schema;
 pub mod server;
 pub mod store;
@@ -24,4 +25,4 @@ pub mod validate;
 
 mod estate;
 
-pub use estate::{Estate, EstateOptions, SimError};
+pub use estate::{Estate, EstateOptions, SimError, seed_into};
