@@ -471,3 +471,43 @@ async fn bad_input_gets_clear_messages() {
     assert_eq!(cluster(&report, "k8tre-stg")["context"], "k8tre-stg");
     s.estate.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_that_never_answers_is_printed_at_the_timeout_and_never_healthy() {
+    let s = scenario().await;
+    s.estate.cluster("stg").expect("stg").faults.set_hang(true);
+    let repo = s.repo_path().display().to_string();
+    let out = console(
+        &s,
+        s.estate.kubeconfig_path(),
+        &[
+            "status",
+            "--output",
+            "json",
+            "--repo",
+            &repo,
+            "--timeout",
+            "3",
+            "--fail-on",
+            "stale",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["complete"], false);
+    assert!(
+        report["warnings"]
+            .to_string()
+            .contains("before every watch had listed once")
+    );
+    let stg = cluster(&report, "k8tre-stg");
+    assert_eq!(stg["state"], "connecting", "{stg}");
+    assert_eq!(stg["stale"], true);
+    assert_eq!(cell(&report, "infrastructure", "stg")["state"], "unknown");
+    for other in ["k8tre-dev", "k8tre-prd", "k8tre-mgmt"] {
+        assert_eq!(cluster(&report, other)["state"], "live", "{other}");
+    }
+    s.estate.cluster("stg").expect("stg").faults.set_hang(false);
+    s.estate.stop().await;
+}
