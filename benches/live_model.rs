@@ -171,7 +171,7 @@ fn seed(estate: &Estate, cluster: &str, obj: Value) -> Value {
     estate.seed(cluster, obj).expect("seed")
 }
 
-/// What the churn writer is waiting to see in the model: object name → write time.
+/// What the churn writer is waiting to see in the model: `create:|delete:|app:<name>` → write time.
 type Pending = Arc<Mutex<HashMap<String, Instant>>>;
 
 async fn latency_report() {
@@ -271,7 +271,7 @@ async fn latency_report() {
                 match n % 3 {
                     0 => {
                         let name = format!("churn-{n}");
-                        pending.lock().insert(name.clone(), Instant::now());
+                        pending.lock().insert(format!("create:{name}"), Instant::now());
                         let pod = support::pod("churn", &name, "churn");
                         let _ = dev.create(&pods_rt, "churn", pod, &ctx);
                     }
@@ -279,7 +279,7 @@ async fn latency_report() {
                         // Deletes the pod created a round earlier (none yet in the first).
                         if n > 3 {
                             let name = format!("churn-{}", n - 4);
-                            pending.lock().insert(name.clone(), Instant::now());
+                            pending.lock().insert(format!("delete:{name}"), Instant::now());
                             let _ = dev.delete(&pods_rt, "churn", &name, &Default::default(), &ctx);
                         }
                     }
@@ -302,7 +302,7 @@ async fn latency_report() {
                         } else {
                             "Healthy"
                         };
-                        pending.lock().insert(name.clone(), Instant::now());
+                        pending.lock().insert(format!("app:{name}"), Instant::now());
                         let patch = json!({"status": {"health": {"status": health}}});
                         let _ = mgmt.patch(
                             &apps_rt,
@@ -331,12 +331,12 @@ async fn latency_report() {
             LiveEvent::Applied {
                 object: LiveObject::Pod(key, _),
                 ..
-            } => Some(key.name.to_string()),
+            } => Some(format!("create:{}", key.name)),
             LiveEvent::Applied {
                 object: LiveObject::Application(record),
                 ..
-            } => Some(record.key.name.to_string()),
-            LiveEvent::Deleted { key, .. } => Some(key.name.to_string()),
+            } => Some(format!("app:{}", record.key.name)),
+            LiveEvent::Deleted { key, .. } => Some(format!("delete:{}", key.name)),
             _ => None,
         };
         session.apply(event);
