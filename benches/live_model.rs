@@ -271,7 +271,9 @@ async fn latency_report() {
                 match n % 3 {
                     0 => {
                         let name = format!("churn-{n}");
-                        pending.lock().insert(format!("create:{name}"), Instant::now());
+                        pending
+                            .lock()
+                            .insert(format!("create:{name}"), Instant::now());
                         let pod = support::pod("churn", &name, "churn");
                         let _ = dev.create(&pods_rt, "churn", pod, &ctx);
                     }
@@ -279,7 +281,9 @@ async fn latency_report() {
                         // Deletes the pod created a round earlier (none yet in the first).
                         if n > 3 {
                             let name = format!("churn-{}", n - 4);
-                            pending.lock().insert(format!("delete:{name}"), Instant::now());
+                            pending
+                                .lock()
+                                .insert(format!("delete:{name}"), Instant::now());
                             let _ = dev.delete(&pods_rt, "churn", &name, &Default::default(), &ctx);
                         }
                     }
