@@ -12,6 +12,7 @@ pub mod cmd;
 pub mod config;
 pub mod domain;
 pub mod gitops;
+pub mod live;
 pub mod logging;
 pub mod sim;
 pub mod theme;
