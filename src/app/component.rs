@@ -17,6 +17,7 @@ use super::effect::Effect;
 use super::msg::Msg;
 use super::nav::Target;
 use crate::config::{Command, Mode};
+use crate::live::ObjKey;
 use crate::theme::Theme;
 use crate::ui::palette::Candidate;
 use crate::ui::toast::Level;
@@ -55,6 +56,12 @@ pub enum Request {
     Goto(Target),
     /// Dispatch a command as if its key had been pressed.
     Run(Command),
+    /// Keep the whole Application in the model while a view shows it.
+    Pin(ObjKey),
+    /// The view no longer shows it.
+    Unpin(ObjKey),
+    /// Close every screen over the root.
+    Home,
 }
 
 impl std::fmt::Debug for Request {
@@ -70,6 +77,9 @@ impl std::fmt::Debug for Request {
             Request::Confirm(request) => write!(f, "Confirm({})", request.kind.name()),
             Request::Goto(target) => write!(f, "Goto({target:?})"),
             Request::Run(command) => write!(f, "Run({command})"),
+            Request::Pin(key) => write!(f, "Pin({key})"),
+            Request::Unpin(key) => write!(f, "Unpin({key})"),
+            Request::Home => f.write_str("Home"),
         }
     }
 }
@@ -175,6 +185,11 @@ pub trait Component {
     fn on_tick(&mut self, _cx: &mut Cx<'_>) -> Handled {
         Handled::No
     }
+
+    /// Before a frame is drawn while it is shown (and as it is shown): brings what it derived
+    /// from the estate up to date. Cheap when nothing changed: compare
+    /// [`AppContext::revision`] with the revision the cache was built at.
+    fn prepare(&mut self, _app: &AppContext) {}
 }
 
 /// A full-body view on the screen stack.

@@ -1,10 +1,14 @@
 //! What [`super::update`] asks the outside world to do. The event loop hands each effect to an
 //! [`EffectRunner`], which runs it as a task and reports back with [`super::Msg`]s.
 
+use std::collections::BTreeMap;
+
 use tokio::sync::mpsc;
 
 use super::action::ActionRequest;
 use super::msg::{Msg, StreamId};
+use crate::domain::estate::ClusterRole;
+use crate::live::ContextName;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -20,6 +24,15 @@ pub enum Effect {
     OpenLogs(LogRequest),
     /// Stop a log stream (its screen closed).
     CloseLogs(StreamId),
+    /// ArgoCD's clusters changed: start and stop connections to match (context → roles).
+    Connect(BTreeMap<ContextName, ClusterRole>),
+    /// Read a whole Application (for a detail view, until its next watch event); answer with
+    /// [`Msg::Fetched`].
+    FetchApp {
+        context: String,
+        namespace: String,
+        name: String,
+    },
 }
 
 /// Which log to stream.

@@ -99,6 +99,7 @@ where
         cancel,
     } = io;
     let mut pacer = FramePacer::new(options.frame_interval);
+    let mut last_frame = LastFrame::default();
     // The first tick is applied before the first frame, so that frame has the clock.
     let mut tick = tokio::time::interval_at(
         tokio::time::Instant::now() + options.tick_interval,
@@ -116,8 +117,9 @@ where
     loop {
         let now = Instant::now();
         if state.is_dirty() && pacer.ready(now) {
-            draw(terminal, state, theme)?;
-            pacer.drawn(now);
+            if draw_changed(terminal, state, theme, &mut last_frame)? {
+                pacer.drawn(now);
+            }
         }
         let frame_due = state.is_dirty().then(|| pacer.next_allowed()).flatten();
         let deadline = tokio::time::Instant::from_std(frame_due.unwrap_or(now));
@@ -151,11 +153,50 @@ where
     B: Backend,
     B::Error: Display,
 {
+    state.prepare_frame();
     terminal
         .draw(|frame| crate::ui::root::render(frame, state, theme))
         .map_err(|error| LoopError::Draw(error.to_string()))?;
     state.mark_drawn();
     Ok(())
+}
+
+/// The last frame written to the terminal, to recognise a frame identical to it.
+#[derive(Default)]
+pub struct LastFrame {
+    buffer: Option<ratatui::buffer::Buffer>,
+}
+
+/// Renders a frame and writes it only when it differs from the last one written: a state
+/// marked changed whose frame looks the same (a bookmark refreshed a timestamp nobody shows)
+/// writes nothing at all. True when the frame was written.
+pub fn draw_changed<B>(
+    terminal: &mut Terminal<B>,
+    state: &mut AppState,
+    theme: &Theme,
+    last: &mut LastFrame,
+) -> Result<bool, LoopError>
+where
+    B: Backend,
+    B::Error: Display,
+{
+    let error = |e: B::Error| LoopError::Draw(e.to_string());
+    state.prepare_frame();
+    terminal.autoresize().map_err(error)?;
+    let mut frame = terminal.get_frame();
+    crate::ui::root::render(&mut frame, state, theme);
+    state.mark_drawn();
+    if last.buffer.as_ref() == Some(terminal.current_buffer_mut()) {
+        // Nothing to write; the next frame renders from a clean buffer again.
+        terminal.current_buffer_mut().reset();
+        return Ok(false);
+    }
+    last.buffer = Some(terminal.current_buffer_mut().clone());
+    terminal.flush().map_err(error)?;
+    terminal.hide_cursor().map_err(error)?;
+    terminal.swap_buffers();
+    ratatui::backend::Backend::flush(terminal.backend_mut()).map_err(error)?;
+    Ok(true)
 }
 
 /// Hands effects to the runner; true when one of them is [`Effect::Quit`].

@@ -7,8 +7,10 @@ use chrono::{DateTime, FixedOffset};
 use crossterm::event::Event;
 
 use super::action::ActionResult;
+use crate::domain::argocd::Application;
+use crate::live::LiveEvent;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Msg {
     /// A terminal event: key, mouse, paste, resize.
     Input(Event),
@@ -18,6 +20,12 @@ pub enum Msg {
     Action(ActionResult),
     /// Lines (or the end) of a log stream.
     Log(LogChunk),
+    /// A watcher's event for the estate model.
+    Live(Box<LiveEvent>),
+    /// A whole Application fetched for a detail view ([`super::Effect::FetchApp`]).
+    Fetched(Result<Box<Application>, String>),
+    /// Who the console acts as on the management cluster (`initiatedBy`, the audit log).
+    Identity(String),
 }
 
 /// The time at a tick: wall clock (local offset) for display, monotonic for timeouts.

@@ -76,6 +76,32 @@ impl AppState {
         self.dirty = false;
     }
 
+    /// Before drawing: the estate's derived views take in the events applied since the last
+    /// frame (once per frame, only when there were any), then the shown screen and the open
+    /// flows bring their caches up to date.
+    pub fn prepare_frame(&mut self) {
+        let wall = self.app.wall;
+        if let Some(model) = self.app.estate.as_mut()
+            && model.needs_refresh()
+        {
+            model.refresh(wall);
+        }
+        let AppState {
+            app,
+            root,
+            stack,
+            flows,
+            ..
+        } = self;
+        match stack.last_mut() {
+            Some(screen) => screen.prepare(app),
+            None => root.prepare(app),
+        }
+        for flow in flows.iter_mut() {
+            flow.prepare(app);
+        }
+    }
+
     /// The screen shown.
     pub fn screen(&self) -> &dyn Screen {
         self.stack.last().unwrap_or(&self.root).as_ref()

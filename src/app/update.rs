@@ -44,8 +44,48 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Log(_) => {
             offer(state, &msg, &mut requests);
         }
+        Msg::Live(_) => {
+            let Msg::Live(event) = msg else {
+                return Vec::new();
+            };
+            return on_live(state, *event);
+        }
+        Msg::Fetched(Ok(app)) => {
+            let taken = state
+                .app
+                .estate
+                .as_mut()
+                .is_some_and(|model| model.offer_fetched((**app).clone()));
+            if taken {
+                state.mark_dirty();
+            }
+        }
+        Msg::Fetched(Err(error)) => {
+            requests.push(Request::Toast(Level::Warning, error.clone()));
+        }
+        Msg::Identity(user) => {
+            if state.app.user != *user {
+                state.app.user = user.clone();
+                state.mark_dirty();
+            }
+        }
     }
     apply(state, requests)
+}
+
+/// A watcher's event: into the model at once (cheap: no rebuild); the derived views catch up
+/// before the next frame. Liveness alone asks for no frame.
+fn on_live(state: &mut AppState, event: crate::live::LiveEvent) -> Vec<Effect> {
+    let Some(model) = state.app.estate.as_mut() else {
+        return Vec::new();
+    };
+    let visible = !matches!(event, crate::live::LiveEvent::Alive { .. });
+    model.apply(event);
+    let connect = model.take_connections_change().map(Effect::Connect);
+    if visible {
+        state.mark_dirty();
+    }
+    connect.into_iter().collect()
 }
 
 fn top_screen<'a>(
@@ -181,6 +221,14 @@ fn dispatch(state: &mut AppState, command: Command, requests: &mut Vec<Request>)
 
 fn on_tick(state: &mut AppState, tick: Tick, requests: &mut Vec<Request>) {
     state.app.now = tick.mono;
+    state.app.wall = tick.wall.with_timezone(&chrono::Utc);
+    let wall = state.app.wall;
+    // Staleness is a matter of time: the roll-up is re-judged each tick.
+    if let Some(model) = state.app.estate.as_mut()
+        && model.refresh(wall)
+    {
+        state.mark_dirty();
+    }
     let clock = clock_text(tick.wall);
     if clock != state.app.clock {
         state.app.clock = clock;
@@ -287,13 +335,32 @@ fn apply_one(
         Request::Effect(effect) => effects.push(effect),
         Request::Push(mut screen) => {
             screen.on_open(&mut Cx::new(&state.app, body, more));
+            screen.prepare(&state.app);
             state.stack.push(screen);
             state.mark_dirty();
         }
         Request::Pop => {
             if let Some(mut screen) = state.stack.pop() {
                 screen.on_close(&mut Cx::new(&state.app, body, more));
+                shown_again(state);
                 state.mark_dirty();
+            }
+        }
+        Request::Home => {
+            while let Some(mut screen) = state.stack.pop() {
+                screen.on_close(&mut Cx::new(&state.app, body, more));
+            }
+            shown_again(state);
+            state.mark_dirty();
+        }
+        Request::Pin(key) => {
+            if let Some(model) = state.app.estate.as_mut() {
+                model.pin(key);
+            }
+        }
+        Request::Unpin(key) => {
+            if let Some(model) = state.app.estate.as_mut() {
+                model.unpin(&key);
             }
         }
         Request::Replace(screen) => {
@@ -328,8 +395,29 @@ fn apply_one(
     }
 }
 
+/// The screen shown again after those over it closed: its caches catch up.
+fn shown_again(state: &mut AppState) {
+    let AppState {
+        app, root, stack, ..
+    } = state;
+    top_screen(root, stack).prepare(app);
+}
+
+/// Targets the root (the overview) shows itself: from deeper screens they go home first.
+fn is_home_target(target: &Target) -> bool {
+    matches!(
+        target,
+        Target::Command(Command::Overview) | Target::Environment(_)
+    )
+}
+
 fn goto(state: &mut AppState, target: Target, requests: &mut Vec<Request>) {
     if with_screen(state, requests, |screen, cx| screen.goto(&target, cx)).is_yes() {
+        return;
+    }
+    if is_home_target(&target) && !state.stack.is_empty() {
+        requests.push(Request::Home);
+        requests.push(Request::Goto(target));
         return;
     }
     let routed = state

@@ -82,6 +82,12 @@ pub struct AppRecord {
     pub workloads: Box<[WorkloadRef]>,
     /// The object could not be read as an Application; the summary is Unknown.
     pub parse_error: Option<Box<str>>,
+    /// What the console's actions and triage read ([`action_basis`]): kept for every
+    /// Application, a few hundred bytes each.
+    pub basis: Box<Application>,
+    /// The whole Application as read. The model keeps it only for Applications a screen
+    /// pinned (an open detail view); for the rest it is dropped on arrival.
+    pub full: Option<Arc<Application>>,
 }
 
 impl AppRecord {
@@ -89,21 +95,25 @@ impl AppRecord {
     pub fn from_wire(wire: ApplicationWire, source: &str, strings: &SharedStrings) -> AppRecord {
         strings.with(|s| {
             let key = ObjKey::new(s.intern(wire.namespace()), s.intern(wire.name()));
-            match &wire.application {
+            match wire.application {
                 Ok(app) => AppRecord {
-                    summary: AppSummary::from_application(app, source, s),
-                    workloads: workloads_of(app, s),
+                    summary: AppSummary::from_application(&app, source, s),
+                    workloads: workloads_of(&app, s),
                     parse_error: None,
+                    basis: Box::new(action_basis(&app)),
+                    full: Some(Arc::from(app)),
                     key,
                 },
                 Err(reason) => {
                     let mut stub = Application::default();
-                    stub.metadata.name = wire.name().to_string();
-                    stub.metadata.namespace = wire.namespace().to_string();
+                    stub.metadata.name = key.name.to_string();
+                    stub.metadata.namespace = key.namespace.to_string();
                     AppRecord {
                         summary: AppSummary::from_application(&stub, source, s),
                         workloads: Box::new([]),
                         parse_error: Some(reason.as_str().into()),
+                        basis: Box::new(stub),
+                        full: None,
                         key,
                     }
                 }
@@ -118,6 +128,75 @@ impl AppRecord {
             + self.workloads.len() * size_of::<WorkloadRef>()
             + self.parse_error.as_ref().map_or(0, |e| e.len())
     }
+}
+
+/// Longest condition or operation message kept in an [`action_basis`].
+pub const BASIS_MESSAGE_LIMIT: usize = 400;
+
+/// The parts of an Application that `domain::argocd::ops` checks and builds patches from, and
+/// that triage explains problems with: identity and resourceVersion, the refresh annotations,
+/// the ApplicationSet owner, the spec (without ignoreDifferences and info), `.operation`, the
+/// operation state without its per-resource results, conditions, `reconciledAt`. Resources,
+/// history and sync results (the bulk of a large Application) are left out.
+pub fn action_basis(app: &Application) -> Application {
+    use crate::domain::argocd::{ANNOTATION_REFRESH, ANNOTATION_REFRESH_TIMESTAMP, OperationState};
+    let mut basis = Application::default();
+    let meta = &app.metadata;
+    basis.metadata.name = meta.name.clone();
+    basis.metadata.namespace = meta.namespace.clone();
+    basis.metadata.resource_version = meta.resource_version.clone();
+    basis.metadata.deletion_timestamp = meta.deletion_timestamp.clone();
+    basis.metadata.generation = meta.generation;
+    basis.metadata.annotations = meta
+        .annotations
+        .iter()
+        .filter(|(k, _)| *k == ANNOTATION_REFRESH || *k == ANNOTATION_REFRESH_TIMESTAMP)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    basis.metadata.owner_references = meta
+        .owner_references
+        .iter()
+        .filter(|o| o.kind == "ApplicationSet")
+        .cloned()
+        .collect();
+    basis.spec.source = app.spec.source.clone();
+    basis.spec.sources = app.spec.sources.clone();
+    basis.spec.destination = app.spec.destination.clone();
+    basis.spec.project = app.spec.project.clone();
+    basis.spec.sync_policy = app.spec.sync_policy.clone();
+    basis.operation = app.operation.clone();
+    basis.status.operation_state = app.status.operation_state.as_ref().map(|s| OperationState {
+        operation: s.operation.clone(),
+        phase: s.phase.clone(),
+        message: truncate(&s.message, BASIS_MESSAGE_LIMIT).to_string(),
+        sync_result: None,
+        started_at: s.started_at.clone(),
+        finished_at: s.finished_at.clone(),
+        retry_count: s.retry_count,
+        extra: Default::default(),
+    });
+    basis.status.conditions = app
+        .status
+        .conditions
+        .iter()
+        .map(|c| {
+            let mut condition = c.clone();
+            condition.message = truncate(&c.message, BASIS_MESSAGE_LIMIT).to_string();
+            condition
+        })
+        .collect();
+    basis.status.reconciled_at = app.status.reconciled_at.clone();
+    basis.status.sync = app
+        .status
+        .sync
+        .as_ref()
+        .map(|s| crate::domain::argocd::SyncInfo {
+            status: s.status,
+            revision: s.revision.clone(),
+            ..Default::default()
+        });
+    basis.status.health = app.status.health.clone();
+    basis
 }
 
 fn workloads_of(app: &Application, strings: &mut Interner) -> Box<[WorkloadRef]> {

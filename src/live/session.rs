@@ -230,6 +230,30 @@ impl Session {
     pub fn supervisor(&self) -> &Supervisor {
         &self.supervisor
     }
+
+    /// Takes the session apart for a program with its own event loop (the TUI): the loop
+    /// owns the model and applies the events; whoever runs effects owns the supervisor and
+    /// calls [`Supervisor::reconcile`] with what [`EstateModel::take_connections_change`]
+    /// returns after applying events.
+    pub fn into_parts(self) -> SessionParts {
+        SessionParts {
+            model: self.model,
+            supervisor: self.supervisor,
+            events: self.events,
+            management: self.management,
+            contexts: self.contexts,
+        }
+    }
+}
+
+/// A started session's pieces (see [`Session::into_parts`]).
+pub struct SessionParts {
+    pub model: EstateModel,
+    pub supervisor: Supervisor,
+    /// Every watcher's events, in order per watch.
+    pub events: mpsc::Receiver<LiveEvent>,
+    pub management: ManagementChoice,
+    pub contexts: Arc<Contexts>,
 }
 
 /// The management context: named, else the first context (preferred one first) that holds

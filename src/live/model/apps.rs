@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::mem::size_of;
 
+use crate::domain::argocd::Application;
 use crate::domain::estate::AppSummary;
 use crate::live::event::ObjKey;
 use crate::live::objects::{AppRecord, WorkloadRef};
@@ -14,6 +15,8 @@ pub struct AppDetail {
     pub key: ObjKey,
     pub workloads: Box<[WorkloadRef]>,
     pub parse_error: Option<Box<str>>,
+    /// The fields actions and triage read (`objects::action_basis`).
+    pub basis: Box<Application>,
     epoch: u32,
 }
 
@@ -59,17 +62,21 @@ impl AppTable {
             summary,
             workloads,
             parse_error,
+            basis,
+            full: _,
         } = record;
         let detail = AppDetail {
             key: key.clone(),
             workloads,
             parse_error,
+            basis,
             epoch: self.epoch,
         };
         match self.index.get(&key) {
             Some(&i) => {
-                let same =
-                    self.summaries[i] == summary && self.details[i].workloads == detail.workloads;
+                let same = self.summaries[i] == summary
+                    && self.details[i].workloads == detail.workloads
+                    && self.details[i].basis == detail.basis;
                 self.summaries[i] = summary;
                 self.details[i] = detail;
                 if same {
@@ -131,11 +138,18 @@ impl AppTable {
                     + size_of::<AppDetail>()
                     + d.workloads.len() * size_of::<WorkloadRef>()
                     + d.parse_error.as_ref().map_or(0, |e| e.len())
+                    + basis_bytes(&d.basis)
             })
             .sum();
         let index = self.index.capacity() * (size_of::<ObjKey>() + size_of::<usize>() + 1);
         rows + index
     }
+}
+
+/// Approximate bytes of an action basis: the struct and its strings.
+fn basis_bytes(basis: &Application) -> usize {
+    let strings = serde_json::to_vec(basis).map_or(0, |v| v.len());
+    size_of::<Application>() + strings
 }
 
 #[cfg(test)]
@@ -157,6 +171,8 @@ mod tests {
             summary: AppSummary::from_application(&app, "mgmt", &mut Interner::default()),
             workloads: Box::new([]),
             parse_error: None,
+            basis: Box::new(crate::live::objects::action_basis(&app)),
+            full: None,
         }
     }
 

@@ -17,7 +17,7 @@ pub use connection::{
 };
 pub use store::Store;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::mem::size_of;
 use std::sync::Arc;
 
@@ -29,6 +29,7 @@ use super::objects::{AppRecord, SlimEvent, SlimPod};
 use super::strings::SharedStrings;
 use super::supervisor::watches_for;
 use crate::domain::appset::{ActualApplication, ClusterInfo, EvaluationReport, ExpectedDiff};
+use crate::domain::argocd::Application;
 use crate::domain::catalog::{Catalog, CatalogSource};
 use crate::domain::env::Environment;
 use crate::domain::estate::{
@@ -132,6 +133,17 @@ pub struct EstateModel {
     expected_inputs: Vec<ClusterInfo>,
     dirty: Dirty,
     events_applied: u64,
+    /// Whole Applications kept for pinned keys (open detail views): pins and the object.
+    pinned: HashMap<ObjKey, Pinned>,
+    /// Counts changes readers may want to redraw for (see [`EstateModel::revision`]).
+    revision: u64,
+}
+
+/// A pinned Application: how many pins, and the whole object once it has been seen.
+#[derive(Debug, Default)]
+struct Pinned {
+    pins: u32,
+    app: Option<Arc<Application>>,
 }
 
 impl EstateModel {
@@ -169,6 +181,8 @@ impl EstateModel {
                 appsets: true,
             },
             events_applied: 0,
+            pinned: HashMap::new(),
+            revision: 0,
         };
         model.match_topology();
         model
@@ -195,6 +209,10 @@ impl EstateModel {
     /// Applies one event. Cheap: no relist, no rebuild; derived views are marked dirty.
     pub fn apply(&mut self, event: LiveEvent) {
         self.events_applied += 1;
+        // Liveness alone changes nothing shown until `refresh` finds a staleness change.
+        if !matches!(event, LiveEvent::Alive { .. }) {
+            self.revision += 1;
+        }
         let Some(connection) = self.connections.get_mut(event.context()) else {
             // A connection that was stopped: its late events are dropped.
             return;
@@ -232,6 +250,9 @@ impl EstateModel {
             LiveEvent::Deleted { watch, at, key, .. } => {
                 if watch == WatchKind::Applications {
                     connection.alive(watch, at);
+                    if let Some(pinned) = self.pinned.get_mut(&key) {
+                        pinned.app = None;
+                    }
                     if self.apps.remove(&key).is_some() {
                         self.dirty.apps = true;
                         self.dirty.membership = true;
@@ -272,6 +293,10 @@ impl EstateModel {
     }
 
     fn apply_application(&mut self, mut record: AppRecord) {
+        let full = record.full.take();
+        if let Some(pinned) = self.pinned.get_mut(&record.key) {
+            pinned.app = full;
+        }
         self.place(&mut record.summary);
         match self.apps.upsert(record) {
             Upsert::Added => {
@@ -383,8 +408,13 @@ impl EstateModel {
     // ------------------------------------------------------------------ derived views
 
     /// Recomputes what is dirty (and the roll-up when a cluster's freshness crossed the
-    /// staleness threshold). Does nothing when nothing changed.
-    pub fn refresh(&mut self, now: DateTime<Utc>) {
+    /// staleness threshold). Does nothing when nothing changed. True when something was
+    /// recomputed (the revision then moves on).
+    pub fn refresh(&mut self, now: DateTime<Utc>) -> bool {
+        let dirty = self.dirty;
+        let was_dirty =
+            dirty.topology || dirty.clusters || dirty.apps || dirty.membership || dirty.appsets;
+        let mut rebuilt_matrix = false;
         if self.dirty.topology {
             self.match_topology();
         }
@@ -413,10 +443,76 @@ impl EstateModel {
                 now,
             ));
             self.matrix_states = states;
+            rebuilt_matrix = true;
         }
         self.dirty.apps = false;
         self.dirty.clusters = false;
         self.dirty.membership = false;
+        let changed = was_dirty || rebuilt_matrix;
+        if changed {
+            self.revision += 1;
+        }
+        changed
+    }
+
+    /// Moves on with every applied event (bookmarks and other liveness excepted), every
+    /// [`EstateModel::refresh`] that recomputed something, and every change to a pinned
+    /// Application. A reader that cached something derived from the model recomputes it when
+    /// the revision it saw is no longer current.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// True when events were applied since the last [`EstateModel::refresh`] that the derived
+    /// views (clusters, matrix, expected) have not taken in yet.
+    pub fn needs_refresh(&self) -> bool {
+        let d = self.dirty;
+        d.topology || d.clusters || d.apps || d.membership || d.appsets
+    }
+
+    // ------------------------------------------------------------------ pinned Applications
+
+    /// Keeps the whole Application `key` from now on (every pin needs an [`EstateModel::unpin`]).
+    /// The object arrives with its next watch event, or from [`EstateModel::offer_fetched`].
+    pub fn pin(&mut self, key: ObjKey) {
+        self.pinned.entry(key).or_default().pins += 1;
+    }
+
+    pub fn unpin(&mut self, key: &ObjKey) {
+        if let Some(pinned) = self.pinned.get_mut(key) {
+            pinned.pins = pinned.pins.saturating_sub(1);
+            if pinned.pins == 0 {
+                self.pinned.remove(key);
+            }
+        }
+    }
+
+    /// A whole Application fetched for a pinned key. Taken only when the watch has not
+    /// delivered a (newer) object since the pin; true when taken.
+    pub fn offer_fetched(&mut self, app: Application) -> bool {
+        let key = ObjKey::new(
+            Arc::from(app.metadata.namespace.as_str()),
+            Arc::from(app.metadata.name.as_str()),
+        );
+        match self.pinned.get_mut(&key) {
+            Some(pinned) if pinned.app.is_none() => {
+                pinned.app = Some(Arc::new(app));
+                self.revision += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The whole Application of a pinned key, once seen.
+    pub fn full_app(&self, namespace: &str, name: &str) -> Option<&Arc<Application>> {
+        let key = ObjKey::new(Arc::from(namespace), Arc::from(name));
+        self.pinned.get(&key)?.app.as_ref()
+    }
+
+    /// Keys pinned now.
+    pub fn pinned(&self) -> impl Iterator<Item = &ObjKey> {
+        self.pinned.keys()
     }
 
     /// Rebuilds the clusters; true when Applications must be placed again (names, servers,

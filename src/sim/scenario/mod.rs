@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod faults;
 pub mod scale;
+pub mod showcase;
 
 use std::fmt;
 
