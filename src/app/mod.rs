@@ -4,6 +4,7 @@
 //! implement; the event loop and the terminal's lifecycle.
 
 pub mod action;
+pub mod actions;
 pub mod component;
 pub mod context;
 pub mod effect;
@@ -16,6 +17,7 @@ pub mod screens;
 pub mod state;
 pub mod terminal;
 pub mod update;
+pub mod views;
 
 pub use action::{
     ActionError, ActionErrorKind, ActionKind, ActionRequest, ActionResult, ActionTarget,
@@ -30,3 +32,8 @@ pub use update::{start, update};
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+pub(crate) mod fixture;
+#[cfg(test)]
+mod screen_tests;

@@ -86,6 +86,9 @@ impl AppState {
         {
             model.refresh(wall);
         }
+        if let Some(model) = self.app.estate.as_ref() {
+            self.app.connections = Some(connections(model, wall));
+        }
         let AppState {
             app,
             root,
@@ -139,6 +142,33 @@ impl AppState {
         let titles: Vec<String> = self.screens().map(|s| s.title()).collect();
         titles.join(" › ")
     }
+}
+
+/// The clusters' connections summed up for the status line.
+fn connections(
+    model: &crate::live::EstateModel,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::ui::status::Connections {
+    use crate::domain::estate::{ConnectionState, DataState};
+    let mut sum = crate::ui::status::Connections::default();
+    for cluster in model.clusters() {
+        sum.total += 1;
+        match (&cluster.connection, cluster.data_state(now)) {
+            (ConnectionState::Live, DataState::Live) => sum.connected += 1,
+            (ConnectionState::Live, _) => {
+                sum.connected += 1;
+                sum.stale += 1;
+            }
+            (
+                ConnectionState::Reconnecting { .. }
+                | ConnectionState::Unreachable { .. }
+                | ConnectionState::Forbidden { .. },
+                _,
+            ) => sum.failing += 1,
+            _ => {}
+        }
+    }
+    sum
 }
 
 impl std::fmt::Debug for AppState {

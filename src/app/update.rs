@@ -436,3 +436,9 @@ fn goto(state: &mut AppState, target: Target, requests: &mut Vec<Request>) {
         )),
     }
 }
+
+/// Goes to a target as the palette would (for tests).
+#[cfg(test)]
+pub(crate) fn tests_goto(state: &mut AppState, target: Target) -> Vec<Effect> {
+    apply(state, vec![Request::Goto(target)])
+}

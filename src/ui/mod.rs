@@ -7,17 +7,20 @@
 //! wires them into screens and flows.
 
 pub mod confirm;
+pub mod fields;
 pub mod fuzzy;
 pub mod help;
 pub mod json;
 pub mod layout;
 pub mod logview;
+pub mod matrix;
 pub mod palette;
 pub mod prompt;
 pub mod root;
 pub mod status;
 pub mod svg;
 pub mod table;
+pub mod tabs;
 pub mod text;
 pub mod toast;
 

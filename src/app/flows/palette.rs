@@ -71,7 +71,49 @@ pub fn palette_candidates(
         .collect();
     all.extend(screen);
     all.extend(app.candidates.iter().cloned());
+    if let Some(model) = app.estate.as_ref() {
+        all.extend(estate_candidates(model));
+    }
     all
+}
+
+/// The estate's Applications, clusters and environments.
+fn estate_candidates(model: &crate::live::EstateModel) -> Vec<Candidate<Target>> {
+    let mut out = Vec::new();
+    for app in model.apps() {
+        out.push(Candidate {
+            kind: CandidateKind::App,
+            label: app.name.to_string(),
+            detail: format!(
+                "{} · {} · {}",
+                app.environment.as_ref().map_or("-", |e| e.as_str()),
+                app.health.as_str(),
+                app.sync.as_str()
+            ),
+            value: Target::App(format!("{}/{}", app.namespace, app.name)),
+        });
+    }
+    for cluster in model.clusters() {
+        out.push(Candidate {
+            kind: CandidateKind::Cluster,
+            label: cluster.name.to_string(),
+            detail: cluster
+                .environment()
+                .map_or("management".to_string(), |e| e.to_string()),
+            value: Target::Cluster(cluster.name.to_string()),
+        });
+    }
+    if let Some(matrix) = model.matrix() {
+        for env in &matrix.environments {
+            out.push(Candidate {
+                kind: CandidateKind::Environment,
+                label: env.to_string(),
+                detail: "Applications of this environment".into(),
+                value: Target::Environment(env.clone()),
+            });
+        }
+    }
+    out
 }
 
 impl Component for PaletteFlow {

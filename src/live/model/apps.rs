@@ -117,6 +117,12 @@ impl AppTable {
         Some((&self.summaries[i], &self.details[i]))
     }
 
+    /// The Application at `index` of [`AppTable::summaries`] (indices move when one is
+    /// removed: hold them only within one model revision).
+    pub fn at(&self, index: usize) -> Option<(&AppSummary, &AppDetail)> {
+        Some((self.summaries.get(index)?, self.details.get(index)?))
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&AppSummary, &AppDetail)> {
         self.summaries.iter().zip(&self.details)
     }

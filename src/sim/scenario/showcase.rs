@@ -134,12 +134,10 @@ pub fn build(inputs: &ShowcaseInputs<'_>) -> Showcase {
     }
     let report = inputs.scan.expected(&cluster_infos(inputs.server));
     for generated in report.applications.iter().filter(|a| a.name != MISSING_APP) {
-        let Some((cluster, _, _)) = TARGETS.iter().find(|(_, name, _)| {
-            generated
-                .name
-                .strip_suffix(name)
-                .is_some_and(|rest| rest.ends_with('-'))
-        }) else {
+        let Some((cluster, _, _)) = TARGETS
+            .iter()
+            .find(|(_, name, _)| generated.cluster_name.as_deref() == Some(*name))
+        else {
             continue;
         };
         let mut manifest = generated.to_manifest();
@@ -483,6 +481,11 @@ impl AppPlan {
         if !self.persists_health {
             status["resourceHealthSource"] = json!("appTree");
         }
+        status["health"]["lastTransitionTime"] = json!(time(if health == "Healthy" {
+            now - Duration::hours(3)
+        } else {
+            now - Duration::minutes(52)
+        }));
         if self.is(DEGRADED_APP) {
             status["health"]["message"] = json!(format!(
                 "Deployment \"{}\" has 1 of 2 replicas available; pod {} is in CrashLoopBackOff",

@@ -1,0 +1,180 @@
+//! The showcase estate (`sim::scenario::showcase`) fed into a model through the watchers'
+//! own conversions at fixed times, wrapped in an [`AppState`]: what the screen tests render.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, TimeZone, Utc};
+use kube::config::Kubeconfig;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::component::Screen;
+use super::context::AppContext;
+use super::screens::{ConsoleRouter, OverviewScreen};
+use super::state::AppState;
+use crate::config::{Config, Keymap};
+use crate::gitops::scan::RepoScan;
+use crate::live::discovery::{Contexts, KubeconfigSource};
+use crate::live::model::{EstateModel, ModelSettings};
+use crate::live::{SharedStrings, replay};
+use crate::sim::demo_repo::{DemoRepoOptions, create_demo_repo};
+use crate::sim::scenario::showcase::{self, MANAGEMENT, ShowcaseInputs, TARGETS};
+use crate::ui::testing;
+
+/// When the showcase is observed.
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 8, 22, 12, 0, 0).single().expect("time")
+}
+
+pub fn server(cluster: &str) -> String {
+    format!("https://{cluster}.sim.k8tre.test:6443")
+}
+
+pub fn context(cluster: &str) -> String {
+    format!("k8tre-{cluster}")
+}
+
+struct Repo {
+    scan: Arc<RepoScan>,
+    revisions: Vec<String>,
+    _dir: tempfile::TempDir,
+}
+
+/// The demo repository, made once per test process.
+fn repo() -> &'static Repo {
+    static REPO: OnceLock<Repo> = OnceLock::new();
+    REPO.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = create_demo_repo(
+            &dir.path().join("repo"),
+            &DemoRepoOptions {
+                repo_url: Some("https://github.com/k8tre/k8tre-demo.git".into()),
+                git_home: Some(dir.path().join("home")),
+            },
+        )
+        .expect("demo repo");
+        let scan = RepoScan::checkout(&repo.path).expect("scan");
+        Repo {
+            scan: Arc::new(scan),
+            revisions: repo.commits.iter().map(|c| c.sha.clone()).collect(),
+            _dir: dir,
+        }
+    })
+}
+
+fn kubeconfig() -> Kubeconfig {
+    let mut yaml = String::from("apiVersion: v1\nkind: Config\ncurrent-context: k8tre-mgmt\nclusters:\n");
+    let clusters: Vec<&str> = std::iter::once(MANAGEMENT)
+        .chain(TARGETS.iter().map(|(c, _, _)| *c))
+        .collect();
+    for c in &clusters {
+        yaml.push_str(&format!("- {{name: {c}, cluster: {{server: \"{}\"}}}}\n", server(c)));
+    }
+    yaml.push_str("contexts:\n");
+    for c in &clusters {
+        yaml.push_str(&format!("- {{name: {}, context: {{cluster: {c}, user: admin}}}}\n", context(c)));
+    }
+    yaml.push_str("users:\n- {name: admin, user: {token: t}}\n");
+    Kubeconfig::from_yaml(&yaml).expect("kubeconfig")
+}
+
+fn showcase() -> showcase::Showcase {
+    let repo = repo();
+    showcase::build(&ShowcaseInputs {
+        scan: &repo.scan,
+        revisions: &repo.revisions,
+        server: &server,
+        now: now(),
+    })
+}
+
+/// The showcase's Application `name`, whole, as a fetch would return it.
+pub fn application(name: &str) -> Option<crate::domain::argocd::Application> {
+    showcase()
+        .objects_of(MANAGEMENT)
+        .into_iter()
+        .find(|o| o["kind"] == "Application" && o["metadata"]["name"] == name)
+        .and_then(|o| serde_json::from_value(o).ok())
+}
+
+/// Runs the effects a test does not stub itself: a fetch is answered from the showcase.
+pub fn run_effects(state: &mut AppState, effects: Vec<super::effect::Effect>) -> Vec<super::effect::Effect> {
+    let mut rest = Vec::new();
+    for effect in effects {
+        match effect {
+            super::effect::Effect::FetchApp { name, .. } => {
+                if let Some(app) = application(&name) {
+                    let more = super::update::update(state, super::msg::Msg::Fetched(Ok(Box::new(app))));
+                    rest.extend(run_effects(state, more));
+                }
+            }
+            other => rest.push(other),
+        }
+    }
+    rest
+}
+
+/// The showcase as a refreshed model, observed at [`now`].
+pub fn model() -> EstateModel {
+    let repo = repo();
+    let now = now();
+    let built = showcase();
+    let contexts = Contexts::from_kubeconfig(kubeconfig(), KubeconfigSource::File(PathBuf::from("/kubeconfig")))
+        .expect("contexts");
+    let mut model = EstateModel::new(ModelSettings::new(&context(MANAGEMENT)), Arc::new(contexts), SharedStrings::default());
+    model.set_repo(repo.scan.clone());
+    let at = now - chrono::Duration::seconds(20);
+    replay::list_all(&mut model, &context(MANAGEMENT), showcase::kubernetes_version(MANAGEMENT), &built.objects_of(MANAGEMENT), at);
+    model.take_connections_change();
+    for (cluster, _, _) in TARGETS {
+        replay::list_all(&mut model, &context(cluster), showcase::kubernetes_version(cluster), &built.objects_of(cluster), at);
+    }
+    model.take_connections_change();
+    model.refresh(now);
+    model
+}
+
+pub fn app_context(read_only: bool) -> AppContext {
+    let config = Config {
+        read_only,
+        ..Config::default()
+    };
+    let keymap = Keymap::with_overrides(&config);
+    let mut app = AppContext::new(config, keymap).with_estate(model());
+    app.wall = now();
+    app.clock = "12:00".into();
+    app.context = context(MANAGEMENT);
+    app.management = context(MANAGEMENT);
+    app.simulated = true;
+    app.user = "alice@k8tre.org".into();
+    app
+}
+
+/// A console at `width`×`height` showing the overview of the showcase.
+pub fn state(width: u16, height: u16) -> AppState {
+    state_with(Box::new(OverviewScreen::new()), width, height, false)
+}
+
+pub fn state_with(root: Box<dyn Screen>, width: u16, height: u16, read_only: bool) -> AppState {
+    let mut state = AppState::new(app_context(read_only), root, Rect::new(0, 0, width, height))
+        .with_router(Box::new(ConsoleRouter));
+    let effects = super::update::start(&mut state);
+    run_effects(&mut state, effects);
+    state
+}
+
+/// The whole frame as the terminal would show it.
+pub fn frame(state: &mut AppState) -> Buffer {
+    state.prepare_frame();
+    let size = state.size();
+    let theme = testing::theme();
+    testing::buffer(size.width, size.height, |frame, _| {
+        crate::ui::root::render(frame, state, &theme)
+    })
+}
+
+pub fn text(state: &mut AppState) -> String {
+    testing::text(&frame(state))
+}
