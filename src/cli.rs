@@ -6,14 +6,43 @@ use clap::{Args, Parser, Subcommand};
 
 /// Terminal operations console for K8TRE estates: layers, clusters, ArgoCD applications,
 /// and guided install, rollback and promotion.
+///
+/// Without a subcommand the console opens: the layers × environments matrix, the clusters,
+/// every Application; `?` in it lists the keys.
 #[derive(Debug, Parser)]
 #[command(name = "k8tre-console", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
+    #[command(flatten)]
+    pub console: ConsoleArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Options of the console itself (no subcommand).
+#[derive(Debug, Clone, Args, Default)]
+pub struct ConsoleArgs {
+    /// Kubeconfig context of the ArgoCD management cluster (default: config
+    /// `management_context`, else the context holding Applications in ArgoCD's namespace).
+    #[arg(long, value_name = "NAME")]
+    pub mgmt_context: Option<String>,
+
+    /// A checkout of the GitOps repository: the catalog and the expected Applications
+    /// (default: config `repo`).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+
+    /// Capture the mouse: click to select and focus, wheel to scroll (the terminal's own text
+    /// selection then needs Shift).
+    #[arg(long)]
+    pub mouse: bool,
+
+    /// Write the bytes written to the terminal to FILE at exit (for measurements).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub stats: Option<PathBuf>,
 }
 
 impl Cli {
@@ -21,7 +50,7 @@ impl Cli {
     pub fn logs_to_stderr(&self) -> bool {
         matches!(
             self.command,
-            Some(Command::Sim(_) | Command::Status(_) | Command::Repo(_))
+            Some(Command::Sim(_) | Command::Status(_) | Command::Repo(_) | Command::Screenshots(_))
         )
     }
 }
@@ -80,11 +109,42 @@ pub enum Command {
     #[command(subcommand)]
     Repo(RepoCommand),
 
+    /// Render every screen of the console from a seeded simulated estate to SVG files (the
+    /// README's screenshots).
+    #[command(hide = true)]
+    Screenshots(ScreenshotsArgs),
+
     /// Print a shell completion script.
     Completions {
         /// Shell to generate completions for.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScreenshotsArgs {
+    /// Directory to write `<screen>.svg` to.
+    #[arg(long, default_value = "screenshots", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Terminal size, WIDTHxHEIGHT (repeat for several).
+    #[arg(long = "size", value_name = "WxH", default_value = "160x48", value_parser = parse_size)]
+    pub sizes: Vec<(u16, u16)>,
+}
+
+/// Parses `160x48`.
+pub fn parse_size(text: &str) -> Result<(u16, u16), String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("{text:?}: expected WIDTHxHEIGHT, e.g. 160x48"))?;
+    let parse = |v: &str, what: &str| {
+        v.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|n| (10..=1000).contains(n))
+            .ok_or_else(|| format!("{text:?}: {what} must be a number from 10 to 1000"))
+    };
+    Ok((parse(w, "the width")?, parse(h, "the height")?))
 }
 
 #[derive(Debug, Subcommand)]

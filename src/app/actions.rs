@@ -35,10 +35,14 @@ pub fn build(
     user: &str,
     now: DateTime<Utc>,
 ) -> Result<ActionRequest, Refusal> {
-    let kind = ActionKind::from_command(command, summary.auto_sync.enabled)
-        .ok_or(Refusal::NotAnAction)?;
+    let kind =
+        ActionKind::from_command(command, summary.auto_sync.enabled).ok_or(Refusal::NotAnAction)?;
     let refused = |error: ops::OpError| Refusal::Refused(error.to_string());
-    let user = if user.is_empty() { "k8tre-console" } else { user };
+    let user = if user.is_empty() {
+        "k8tre-console"
+    } else {
+        user
+    };
     let (patch, spec_change) = match kind {
         ActionKind::Sync { prune } => {
             let request = SyncRequest {
@@ -82,14 +86,14 @@ pub fn build(
             .to_string(),
         context: model.management_context().to_string(),
     };
-    let mut request = ActionRequest::new(kind, target, patch, basis.metadata.resource_version.clone());
+    let mut request =
+        ActionRequest::new(kind, target, patch, basis.metadata.resource_version.clone());
     if spec_change && let Some(warning) = ops::appset_revert_warning(basis) {
         request = request.with_warning(warning);
     }
     if summary.environment.is_none() {
-        request = request.with_warning(
-            "this Application is in no known environment: confirmed as production",
-        );
+        request = request
+            .with_warning("this Application is in no known environment: confirmed as production");
     }
     Ok(request)
 }
@@ -105,7 +109,10 @@ pub fn run(command: Command, namespace: &str, name: &str, cx: &mut Cx<'_>) -> bo
         return true;
     };
     let Some((summary, detail)) = model.app(namespace, name) else {
-        cx.toast(Level::Warning, format!("{namespace}/{name}: no such Application (deleted?)"));
+        cx.toast(
+            Level::Warning,
+            format!("{namespace}/{name}: no such Application (deleted?)"),
+        );
         return true;
     };
     // The whole object, when a detail view holds it, is the freshest basis.

@@ -25,7 +25,9 @@ use crate::ui::testing;
 
 /// When the showcase is observed.
 pub fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 8, 22, 12, 0, 0).single().expect("time")
+    Utc.with_ymd_and_hms(2026, 8, 22, 12, 0, 0)
+        .single()
+        .expect("time")
 }
 
 pub fn server(cluster: &str) -> String {
@@ -65,22 +67,29 @@ fn repo() -> &'static Repo {
 }
 
 fn kubeconfig() -> Kubeconfig {
-    let mut yaml = String::from("apiVersion: v1\nkind: Config\ncurrent-context: k8tre-mgmt\nclusters:\n");
+    let mut yaml =
+        String::from("apiVersion: v1\nkind: Config\ncurrent-context: k8tre-mgmt\nclusters:\n");
     let clusters: Vec<&str> = std::iter::once(MANAGEMENT)
         .chain(TARGETS.iter().map(|(c, _, _)| *c))
         .collect();
     for c in &clusters {
-        yaml.push_str(&format!("- {{name: {c}, cluster: {{server: \"{}\"}}}}\n", server(c)));
+        yaml.push_str(&format!(
+            "- {{name: {c}, cluster: {{server: \"{}\"}}}}\n",
+            server(c)
+        ));
     }
     yaml.push_str("contexts:\n");
     for c in &clusters {
-        yaml.push_str(&format!("- {{name: {}, context: {{cluster: {c}, user: admin}}}}\n", context(c)));
+        yaml.push_str(&format!(
+            "- {{name: {}, context: {{cluster: {c}, user: admin}}}}\n",
+            context(c)
+        ));
     }
     yaml.push_str("users:\n- {name: admin, user: {token: t}}\n");
     Kubeconfig::from_yaml(&yaml).expect("kubeconfig")
 }
 
-fn showcase() -> showcase::Showcase {
+pub fn showcase() -> showcase::Showcase {
     let repo = repo();
     showcase::build(&ShowcaseInputs {
         scan: &repo.scan,
@@ -100,13 +109,17 @@ pub fn application(name: &str) -> Option<crate::domain::argocd::Application> {
 }
 
 /// Runs the effects a test does not stub itself: a fetch is answered from the showcase.
-pub fn run_effects(state: &mut AppState, effects: Vec<super::effect::Effect>) -> Vec<super::effect::Effect> {
+pub fn run_effects(
+    state: &mut AppState,
+    effects: Vec<super::effect::Effect>,
+) -> Vec<super::effect::Effect> {
     let mut rest = Vec::new();
     for effect in effects {
         match effect {
             super::effect::Effect::FetchApp { name, .. } => {
                 if let Some(app) = application(&name) {
-                    let more = super::update::update(state, super::msg::Msg::Fetched(Ok(Box::new(app))));
+                    let more =
+                        super::update::update(state, super::msg::Msg::Fetched(Ok(Box::new(app))));
                     rest.extend(run_effects(state, more));
                 }
             }
@@ -121,15 +134,34 @@ pub fn model() -> EstateModel {
     let repo = repo();
     let now = now();
     let built = showcase();
-    let contexts = Contexts::from_kubeconfig(kubeconfig(), KubeconfigSource::File(PathBuf::from("/kubeconfig")))
-        .expect("contexts");
-    let mut model = EstateModel::new(ModelSettings::new(&context(MANAGEMENT)), Arc::new(contexts), SharedStrings::default());
+    let contexts = Contexts::from_kubeconfig(
+        kubeconfig(),
+        KubeconfigSource::File(PathBuf::from("/kubeconfig")),
+    )
+    .expect("contexts");
+    let mut model = EstateModel::new(
+        ModelSettings::new(&context(MANAGEMENT)),
+        Arc::new(contexts),
+        SharedStrings::default(),
+    );
     model.set_repo(repo.scan.clone());
     let at = now - chrono::Duration::seconds(20);
-    replay::list_all(&mut model, &context(MANAGEMENT), showcase::kubernetes_version(MANAGEMENT), &built.objects_of(MANAGEMENT), at);
+    replay::list_all(
+        &mut model,
+        &context(MANAGEMENT),
+        showcase::kubernetes_version(MANAGEMENT),
+        &built.objects_of(MANAGEMENT),
+        at,
+    );
     model.take_connections_change();
     for (cluster, _, _) in TARGETS {
-        replay::list_all(&mut model, &context(cluster), showcase::kubernetes_version(cluster), &built.objects_of(cluster), at);
+        replay::list_all(
+            &mut model,
+            &context(cluster),
+            showcase::kubernetes_version(cluster),
+            &built.objects_of(cluster),
+            at,
+        );
     }
     model.take_connections_change();
     model.refresh(now);

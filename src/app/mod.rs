@@ -13,6 +13,8 @@ pub mod flows;
 pub mod msg;
 pub mod nav;
 pub mod pacer;
+pub mod runner;
+pub mod scenes;
 pub mod screens;
 pub mod state;
 pub mod terminal;
@@ -28,7 +30,7 @@ pub use effect::{Effect, EffectRunner, LogRequest, MsgSender};
 pub use msg::{LogChunk, LogEvent, Msg, StreamId, Tick};
 pub use nav::{Router, Target};
 pub use state::AppState;
-pub use update::{start, update};
+pub use update::{goto_target, start, update};
 
 #[cfg(test)]
 mod tests;

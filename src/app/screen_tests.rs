@@ -1,30 +1,21 @@
 //! The console's screens rendered from the showcase estate (snapshots at 80×24 and 160×48),
 //! and `update` driven by keys and messages over them.
 
-use super::fixture;
-use super::nav::Target;
-use super::update;
-use super::msg::Msg;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use insta::assert_snapshot;
 
-fn key(code: KeyCode) -> Msg {
-    Msg::Input(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
+use super::fixture;
+use super::scenes::SCENES;
+use crate::ui::testing::SIZES;
 
 #[test]
-fn screens_render() {
-    for (w, h) in [(160, 48), (80, 24)] {
-        let mut state = fixture::state(w, h);
-        update(&mut state, Msg::Input(Event::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::NONE))));
-        println!("{}", fixture::text(&mut state));
-        let mut state = fixture::state(w, h);
-        let e = super::update::tests_goto(&mut state, Target::App("argocd/jupyterhub-k8tre-prd".into()));
-        fixture::run_effects(&mut state, e);
-        println!("{}", fixture::text(&mut state));
-        update(&mut state, key(KeyCode::Tab));
-        println!("{}", fixture::text(&mut state));
-        let mut state = fixture::state(w, h);
-        let _ = super::update::tests_goto(&mut state, Target::Cluster("k8tre-stg".into()));
-        println!("{}", fixture::text(&mut state));
+fn every_scene_at_both_sizes() {
+    let showcase = fixture::showcase();
+    for scene in SCENES {
+        for (width, height) in SIZES {
+            let mut state = fixture::state(width, height);
+            (scene.drive)(&mut state, &showcase);
+            let text = fixture::text(&mut state);
+            assert_snapshot!(format!("{}_{width}x{height}", scene.name), text);
+        }
     }
 }

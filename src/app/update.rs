@@ -437,8 +437,8 @@ fn goto(state: &mut AppState, target: Target, requests: &mut Vec<Request>) {
     }
 }
 
-/// Goes to a target as the palette would (for tests).
-#[cfg(test)]
-pub(crate) fn tests_goto(state: &mut AppState, target: Target) -> Vec<Effect> {
+/// Goes to a target as choosing it in the palette would; returns the effects to run. For
+/// programs that drive the console themselves (screenshots, tests).
+pub fn goto_target(state: &mut AppState, target: Target) -> Vec<Effect> {
     apply(state, vec![Request::Goto(target)])
 }

@@ -3,8 +3,12 @@
 mod completions;
 mod config;
 mod repo;
+mod screenshots;
 mod sim;
 mod status;
+pub mod tui;
+
+pub use tui::{ConsoleOptions, run_console};
 
 use color_eyre::Result;
 
@@ -18,10 +22,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Some(Command::Status(args)) => status::run(&cli.global, args).await,
         Some(Command::Repo(command)) => repo::run(command),
         Some(Command::Completions { shell }) => completions::run(shell),
-        None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            Ok(2)
-        }
+        Some(Command::Screenshots(args)) => screenshots::run(&cli.global, &args).await,
+        None => tui::run(&cli.global, &cli.console).await,
     }
 }

@@ -85,7 +85,10 @@ pub fn render(frame: &mut Frame, area: Rect, props: &MatrixProps<'_>, theme: &Th
     }
     let block = Block::bordered()
         .border_style(theme.border(props.focused))
-        .title(Span::styled(format!(" {} ", props.title), theme.style(Role::Title)));
+        .title(Span::styled(
+            format!(" {} ", props.title),
+            theme.style(Role::Title),
+        ));
     frame.render_widget(block, area);
     let inner = Rect {
         x: area.x + 1,
@@ -100,7 +103,13 @@ pub fn render(frame: &mut Frame, area: Rect, props: &MatrixProps<'_>, theme: &Th
     buffer.set_stringn(inner.x, inner.y, "LAYER", label as usize, header_style);
     for (c, name) in props.columns.iter().enumerate() {
         let (x, width) = column_x(area, columns, c);
-        buffer.set_stringn(x, inner.y, truncate(&name.to_uppercase(), width as usize), width as usize, header_style);
+        buffer.set_stringn(
+            x,
+            inner.y,
+            truncate(&name.to_uppercase(), width as usize),
+            width as usize,
+            header_style,
+        );
     }
     let body = inner.height.saturating_sub(1) as usize;
     let offset = scroll(props.cursor.0, body, props.lines.len());
@@ -113,7 +122,11 @@ pub fn render(frame: &mut Frame, area: Rect, props: &MatrixProps<'_>, theme: &Th
             None => "  ",
         };
         let indent = "  ".repeat(line.depth as usize);
-        let label_role = if line.depth == 0 { Role::Title } else { Role::Text };
+        let label_role = if line.depth == 0 {
+            Role::Title
+        } else {
+            Role::Text
+        };
         let label_line = fit_spans(
             vec![Span::styled(
                 format!("{indent}{marker}{}", line.label),
@@ -133,7 +146,10 @@ pub fn render(frame: &mut Frame, area: Rect, props: &MatrixProps<'_>, theme: &Th
                 };
             }
             let text = format!(" {}", cell.text);
-            let spans = fit_spans(vec![Span::styled(text, style)], width.saturating_sub(1) as usize);
+            let spans = fit_spans(
+                vec![Span::styled(text, style)],
+                width.saturating_sub(1) as usize,
+            );
             let buffer = frame.buffer_mut();
             if on_cursor && c == props.cursor.1 {
                 buffer.set_style(

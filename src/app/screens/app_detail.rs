@@ -19,8 +19,7 @@ use crate::app::effect::{Effect, LogRequest};
 use crate::app::nav::Target;
 use crate::app::screens::LogsScreen;
 use crate::app::views::detail::{
-    self, DetailData, EVENT_COLUMNS, HISTORY_COLUMNS, POD_COLUMNS, RESOURCE_COLUMNS,
-    RESULT_COLUMNS,
+    self, DetailData, EVENT_COLUMNS, HISTORY_COLUMNS, POD_COLUMNS, RESOURCE_COLUMNS, RESULT_COLUMNS,
 };
 use crate::app::views::fmt::{
     age_of, age_of_text, health_glyph, health_role, phase_glyph, phase_role, short_revision,
@@ -105,7 +104,10 @@ fn areas(area: Rect, fields: usize) -> Areas {
     let header = wanted.min((area.height / 3).max(7)).min(area.height);
     let tabs = 1u16.min(area.height - header);
     Areas {
-        header: Rect { height: header, ..area },
+        header: Rect {
+            height: header,
+            ..area
+        },
         tabs: Rect {
             y: area.y + header,
             height: tabs,
@@ -227,7 +229,9 @@ impl AppDetailScreen {
         };
         // On a pod, fold its workload.
         let key = if row.depth > 0 {
-            row.key.rsplit_once('/').map_or(row.key.clone(), |(w, _)| w.to_string())
+            row.key
+                .rsplit_once('/')
+                .map_or(row.key.clone(), |(w, _)| w.to_string())
         } else {
             row.key.clone()
         };
@@ -253,7 +257,11 @@ impl AppDetailScreen {
                 let resource = self.selected_resource();
                 resource
                     .and_then(|r| {
-                        let name = if r.depth > 0 { r.name.clone() } else { String::new() };
+                        let name = if r.depth > 0 {
+                            r.name.clone()
+                        } else {
+                            String::new()
+                        };
                         self.data.pods.iter().find(|p| {
                             if r.depth > 0 {
                                 p.pod == name
@@ -267,7 +275,10 @@ impl AppDetailScreen {
             _ => self.selected_pod(),
         };
         let Some(pod) = pod.cloned() else {
-            cx.toast(Level::Info, format!("{}: no pods to read logs from", self.name));
+            cx.toast(
+                Level::Info,
+                format!("{}: no pods to read logs from", self.name),
+            );
             return Handled::Yes;
         };
         let context = cx.app.estate.as_ref().and_then(|model| {
@@ -277,7 +288,10 @@ impl AppDetailScreen {
         let Some(context) = context else {
             cx.toast(
                 Level::Warning,
-                format!("{}: its cluster has no kubeconfig context; logs cannot be read", self.name),
+                format!(
+                    "{}: its cluster has no kubeconfig context; logs cannot be read",
+                    self.name
+                ),
             );
             return Handled::Yes;
         };
@@ -320,7 +334,10 @@ impl AppDetailScreen {
                 title,
                 vec![Field::new(
                     "Status",
-                    vec![span("not in ArgoCD (deleted, or not listed yet)", Role::Warning)],
+                    vec![span(
+                        "not in ArgoCD (deleted, or not listed yet)",
+                        Role::Warning,
+                    )],
                 )],
             );
         };
@@ -356,20 +373,40 @@ fn header_fields(
                 span(s.repo_url.clone(), Role::Text),
                 span(format!("  {}", s.path), Role::Accent),
                 span(
-                    format!(" @ {}", if s.target_revision.is_empty() { "HEAD" } else { &s.target_revision }),
+                    format!(
+                        " @ {}",
+                        if s.target_revision.is_empty() {
+                            "HEAD"
+                        } else {
+                            &s.target_revision
+                        }
+                    ),
                     Role::Muted,
                 ),
             ],
             None => vec![span("no source", Role::Muted)],
         },
     ));
-    let env = summary.environment.as_ref().map_or("-".to_string(), |e| e.to_string());
+    let env = summary
+        .environment
+        .as_ref()
+        .map_or("-".to_string(), |e| e.to_string());
     fields.push(Field::new(
         "Destination",
         vec![
-            span(summary.cluster.as_deref().unwrap_or(&summary.destination).to_string(), Role::Text),
+            span(
+                summary
+                    .cluster
+                    .as_deref()
+                    .unwrap_or(&summary.destination)
+                    .to_string(),
+                Role::Text,
+            ),
             span(format!(" ({env})"), Role::Muted),
-            span(format!("  namespace {}", summary.destination_namespace), Role::Text),
+            span(
+                format!("  namespace {}", summary.destination_namespace),
+                Role::Text,
+            ),
             span(format!("  project {}", summary.project), Role::Muted),
         ],
     ));
@@ -398,17 +435,31 @@ fn header_fields(
         } else {
             "  auto-sync off".to_string()
         },
-        if auto.enabled { Role::Muted } else { Role::Warning },
+        if auto.enabled {
+            Role::Muted
+        } else {
+            Role::Warning
+        },
     ));
     if let Some(kind) = app.metadata.annotations.get(ANNOTATION_REFRESH) {
-        sync.push(span(format!("  ⟳ {kind} refresh requested"), Role::Progressing));
+        sync.push(span(
+            format!("  ⟳ {kind} refresh requested"),
+            Role::Progressing,
+        ));
     }
     if let Some(at) = &app.status.reconciled_at {
-        sync.push(span(format!("  compared {} ago", age_of_text(now, Some(at))), Role::Muted));
+        sync.push(span(
+            format!("  compared {} ago", age_of_text(now, Some(at))),
+            Role::Muted,
+        ));
     }
     fields.push(Field::new("Sync", sync));
     let mut health = vec![span(
-        format!("{} {}", health_glyph(summary.health), summary.health.as_str()),
+        format!(
+            "{} {}",
+            health_glyph(summary.health),
+            summary.health.as_str()
+        ),
         health_role(summary.health),
     )];
     if let Some(message) = &summary.health_message {
@@ -417,7 +468,10 @@ fn header_fields(
     fields.push(Field::new("Health", health));
     let operation = match &app.status.operation_state {
         Some(state) => {
-            let phase = state.phase.clone().unwrap_or(crate::domain::argocd::OperationPhase::Running);
+            let phase = state
+                .phase
+                .clone()
+                .unwrap_or(crate::domain::argocd::OperationPhase::Running);
             let by = match &state.operation.initiated_by {
                 Some(by) if by.automated => "automated".to_string(),
                 Some(by) if !by.username.is_empty() => by.username.clone(),
@@ -429,11 +483,17 @@ fn header_fields(
                 _ => String::new(),
             };
             let mut spans = vec![
-                span(format!("{} {}", phase_glyph(&phase), phase.as_str()), phase_role(&phase)),
+                span(
+                    format!("{} {}", phase_glyph(&phase), phase.as_str()),
+                    phase_role(&phase),
+                ),
                 span(format!("  {when} by {by}"), Role::Muted),
             ];
             if state.retry_count > 0 {
-                spans.push(span(format!(", retried {}", state.retry_count), Role::Muted));
+                spans.push(span(
+                    format!(", retried {}", state.retry_count),
+                    Role::Muted,
+                ));
             }
             if !state.message.is_empty() {
                 spans.push(span(format!("  {}", state.message), Role::Text));
@@ -463,11 +523,18 @@ fn header_fields(
             crate::domain::argocd::ConditionSeverity::Info => Role::Text,
         };
         let mut spans = vec![span(
-            format!("{}: {}", first.kind.as_ref().map_or("Condition", |k| k.as_str()), first.message),
+            format!(
+                "{}: {}",
+                first.kind.as_ref().map_or("Condition", |k| k.as_str()),
+                first.message
+            ),
             role,
         )];
         if conditions.len() > 1 {
-            spans.push(span(format!("  (+{} more)", conditions.len() - 1), Role::Muted));
+            spans.push(span(
+                format!("  (+{} more)", conditions.len() - 1),
+                Role::Muted,
+            ));
         }
         fields.push(Field::new("Conditions", spans));
     }
@@ -522,7 +589,12 @@ impl Component for AppDetailScreen {
                 table::render(
                     frame,
                     a.table,
-                    &TableProps { title, columns: $columns, rows: $rows, empty },
+                    &TableProps {
+                        title,
+                        columns: $columns,
+                        rows: $rows,
+                        empty,
+                    },
                     state,
                     cx.theme,
                     cx.focused,
@@ -552,12 +624,18 @@ impl Component for AppDetailScreen {
             Command::NextPane | Command::PrevPane => {
                 let n = DetailTab::ALL.len();
                 let i = self.tab.index();
-                let next = if command == Command::NextPane { (i + 1) % n } else { (i + n - 1) % n };
+                let next = if command == Command::NextPane {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
                 self.tab = DetailTab::ALL[next];
                 return Handled::Yes;
             }
             Command::Expand if self.tab == DetailTab::Resources => return self.fold(true, cx.app),
-            Command::Collapse if self.tab == DetailTab::Resources => return self.fold(false, cx.app),
+            Command::Collapse if self.tab == DetailTab::Resources => {
+                return self.fold(false, cx.app);
+            }
             Command::Logs => return self.open_logs(cx),
             Command::ClusterDetail => {
                 let cluster = cx
@@ -582,7 +660,11 @@ impl Component for AppDetailScreen {
             _ => {}
         }
         // `/` searches in the detail view: here it filters the current tab's table.
-        let command = if command == Command::Search { Command::Filter } else { command };
+        let command = if command == Command::Search {
+            Command::Filter
+        } else {
+            command
+        };
         match self.on_table(command, table_area) {
             TableOutcome::Ignored => Handled::No,
             TableOutcome::Changed => Handled::Yes,
@@ -634,7 +716,11 @@ impl Component for AppDetailScreen {
     }
 
     fn on_tick(&mut self, cx: &mut Cx<'_>) -> Handled {
-        Handled::from(self.key.as_ref().is_some_and(|k| k.minute != cx.app.wall.timestamp() / 60))
+        Handled::from(
+            self.key
+                .as_ref()
+                .is_some_and(|k| k.minute != cx.app.wall.timestamp() / 60),
+        )
     }
 
     fn prepare(&mut self, app: &AppContext) {
@@ -647,7 +733,13 @@ impl Component for AppDetailScreen {
             return;
         }
         if let Some(model) = app.estate.as_ref() {
-            self.data = detail::build(model, &self.namespace, &self.name, &self.collapsed, app.wall);
+            self.data = detail::build(
+                model,
+                &self.namespace,
+                &self.name,
+                &self.collapsed,
+                app.wall,
+            );
             self.fields = self.header(model, app).1.len();
         }
         self.key = Some(key);

@@ -73,7 +73,10 @@ fn areas(area: Rect) -> Areas {
     let header = 7u16.min(area.height / 2).max(3.min(area.height));
     let tabs = 1u16.min(area.height - header);
     Areas {
-        header: Rect { height: header, ..area },
+        header: Rect {
+            height: header,
+            ..area
+        },
         tabs: Rect {
             y: area.y + header,
             height: tabs,
@@ -104,10 +107,26 @@ fn header(cluster: &Cluster, app: &AppContext) -> (Vec<Piece>, Vec<Field>) {
     let mut fields = vec![Field::new(
         "Cluster",
         vec![
-            span(cluster.environment().map_or("no environment".to_string(), |e| e.to_string()), Role::Text),
-            span(format!(" · {}", cluster.vendor().map_or("vendor unknown".to_string(), |v| v.to_string())), Role::Text),
             span(
-                format!(" · Kubernetes {}", facts.kubernetes_version.as_deref().unwrap_or("?")),
+                cluster
+                    .environment()
+                    .map_or("no environment".to_string(), |e| e.to_string()),
+                Role::Text,
+            ),
+            span(
+                format!(
+                    " · {}",
+                    cluster
+                        .vendor()
+                        .map_or("vendor unknown".to_string(), |v| v.to_string())
+                ),
+                Role::Text,
+            ),
+            span(
+                format!(
+                    " · Kubernetes {}",
+                    facts.kubernetes_version.as_deref().unwrap_or("?")
+                ),
                 Role::Text,
             ),
             span(
@@ -119,8 +138,12 @@ fn header(cluster: &Cluster, app: &AppContext) -> (Vec<Piece>, Vec<Field>) {
     let (state, role) = connection_text(&cluster.connection);
     let mut connection = vec![span(state, role)];
     match &cluster.connection {
-        ConnectionState::Reconnecting { error, since } | ConnectionState::Unreachable { error, since } => {
-            connection.push(span(format!(" for {}: {error}", age_of(now, Some(*since))), Role::Danger));
+        ConnectionState::Reconnecting { error, since }
+        | ConnectionState::Unreachable { error, since } => {
+            connection.push(span(
+                format!(" for {}: {error}", age_of(now, Some(*since))),
+                Role::Danger,
+            ));
         }
         ConnectionState::Forbidden { verb, resource } => {
             connection.push(span(format!(": cannot {verb} {resource}"), Role::Danger));
@@ -129,14 +152,24 @@ fn header(cluster: &Cluster, app: &AppContext) -> (Vec<Piece>, Vec<Field>) {
     }
     let data = cluster.data_state(now);
     connection.push(span(
-        format!("  last event {} ago", age_of(now, cluster.freshness.last_event_at)),
-        if matches!(data, DataState::Live) { Role::Muted } else { Role::Stale },
+        format!(
+            "  last event {} ago",
+            age_of(now, cluster.freshness.last_event_at)
+        ),
+        if matches!(data, DataState::Live) {
+            Role::Muted
+        } else {
+            Role::Stale
+        },
     ));
     if let DataState::Stale { .. } = data {
         connection.push(span(" (stale)", Role::Stale));
     }
     fields.push(Field::new("Connection", connection));
-    fields.push(Field::new("Server", vec![span(cluster.server.clone(), Role::Muted)]));
+    fields.push(Field::new(
+        "Server",
+        vec![span(cluster.server.clone(), Role::Muted)],
+    ));
     let nodes = match (facts.nodes_ready, facts.nodes_total) {
         (Some(r), Some(t)) => format!("{r}/{t} ready"),
         _ => "unknown".to_string(),
@@ -159,7 +192,10 @@ fn header(cluster: &Cluster, app: &AppContext) -> (Vec<Piece>, Vec<Field>) {
     };
     fields.push(Field::new(
         "Platform",
-        vec![span(format!("nodes {nodes} · "), Role::Text), span(cilium, Role::Text)],
+        vec![
+            span(format!("nodes {nodes} · "), Role::Text),
+            span(cilium, Role::Text),
+        ],
     ));
     (title, fields)
 }
@@ -246,13 +282,20 @@ impl Component for ClusterDetailScreen {
                 &[span(format!(" {} ", self.name), Role::Title)],
                 &[Field::new(
                     "Status",
-                    vec![span("not in the estate (its cluster Secret is gone?)", Role::Warning)],
+                    vec![span(
+                        "not in the estate (its cluster Secret is gone?)",
+                        Role::Warning,
+                    )],
                 )],
                 cx.theme,
                 false,
             ),
         }
-        let failing = self.data.checks.iter().any(|c| c.check.outcome == Outcome::Fail);
+        let failing = self
+            .data
+            .checks
+            .iter()
+            .any(|c| c.check.outcome == Outcome::Fail);
         let tab_list: Vec<Tab> = ClusterTab::ALL
             .iter()
             .map(|t| Tab {
@@ -279,7 +322,12 @@ impl Component for ClusterDetailScreen {
                 table::render(
                     frame,
                     a.table,
-                    &TableProps { title, columns: $columns, rows: $rows, empty },
+                    &TableProps {
+                        title,
+                        columns: $columns,
+                        rows: $rows,
+                        empty,
+                    },
                     state,
                     cx.theme,
                     cx.focused,
@@ -303,7 +351,11 @@ impl Component for ClusterDetailScreen {
                 Command::NextPane | Command::PrevPane => {
                     let n = ClusterTab::ALL.len();
                     let i = self.tab.index();
-                    let next = if command == Command::NextPane { (i + 1) % n } else { (i + n - 1) % n };
+                    let next = if command == Command::NextPane {
+                        (i + 1) % n
+                    } else {
+                        (i + n - 1) % n
+                    };
                     self.tab = ClusterTab::ALL[next];
                     return Handled::Yes;
                 }
@@ -311,7 +363,11 @@ impl Component for ClusterDetailScreen {
                 _ => {}
             }
         }
-        let command = if command == Command::Search { Command::Filter } else { command };
+        let command = if command == Command::Search {
+            Command::Filter
+        } else {
+            command
+        };
         match self.on_table(command, area) {
             TableOutcome::Ignored => Handled::No,
             TableOutcome::Changed | TableOutcome::Activated(_) => Handled::Yes,
@@ -333,12 +389,17 @@ impl Component for ClusterDetailScreen {
             crossterm::event::MouseEventKind::ScrollUp => Command::Up,
             _ => return Handled::No,
         };
-        Handled::from(area.contains(ratatui::layout::Position::new(mouse.column, mouse.row))
-            && self.on_table(command, area) == TableOutcome::Changed)
+        Handled::from(
+            area.contains(ratatui::layout::Position::new(mouse.column, mouse.row))
+                && self.on_table(command, area) == TableOutcome::Changed,
+        )
     }
 
     fn on_tick(&mut self, cx: &mut Cx<'_>) -> Handled {
-        Handled::from(self.key.is_some_and(|(_, minute)| minute != cx.app.wall.timestamp() / 60))
+        Handled::from(
+            self.key
+                .is_some_and(|(_, minute)| minute != cx.app.wall.timestamp() / 60),
+        )
     }
 
     fn prepare(&mut self, app: &AppContext) {

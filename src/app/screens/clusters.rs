@@ -40,7 +40,14 @@ impl Component for ClustersScreen {
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, cx: &ViewCx<'_>) {
-        table::render(frame, area, &self.props(), &self.table, cx.theme, cx.focused);
+        table::render(
+            frame,
+            area,
+            &self.props(),
+            &self.table,
+            cx.theme,
+            cx.focused,
+        );
     }
 
     fn on_command(&mut self, command: Command, cx: &mut Cx<'_>) -> Handled {
@@ -99,7 +106,10 @@ impl Component for ClustersScreen {
     }
 
     fn on_tick(&mut self, cx: &mut Cx<'_>) -> Handled {
-        Handled::from(self.key.is_some_and(|(_, minute)| minute != cx.app.wall.timestamp() / 60))
+        Handled::from(
+            self.key
+                .is_some_and(|(_, minute)| minute != cx.app.wall.timestamp() / 60),
+        )
     }
 
     fn prepare(&mut self, app: &AppContext) {

@@ -84,13 +84,19 @@ pub struct Areas {
 
 impl Areas {
     pub fn new(area: Rect, matrix_lines: usize, clusters: usize) -> Areas {
-        let matrix_height = (matrix_lines as u16 + 3).min(area.height / 2).max(5.min(area.height));
+        let matrix_height = (matrix_lines as u16 + 3)
+            .min(area.height / 2)
+            .max(5.min(area.height));
         let clusters_height = (clusters as u16 + 3).clamp(4, 9);
         if area.width >= SIDE_BY_SIDE {
             let top = matrix_height.max(clusters_height).min(area.height);
             let matrix_width = area.width * 11 / 20;
             Areas {
-                matrix: Rect { height: top, width: matrix_width, ..area },
+                matrix: Rect {
+                    height: top,
+                    width: matrix_width,
+                    ..area
+                },
                 clusters: Rect {
                     x: area.x + matrix_width,
                     width: area.width - matrix_width,
@@ -108,7 +114,10 @@ impl Areas {
             let clusters_height = clusters_height.min(area.height - matrix_height);
             let apps_y = area.y + matrix_height + clusters_height;
             Areas {
-                matrix: Rect { height: matrix_height, ..area },
+                matrix: Rect {
+                    height: matrix_height,
+                    ..area
+                },
                 clusters: Rect {
                     y: area.y + matrix_height,
                     height: clusters_height,
@@ -235,7 +244,10 @@ impl OverviewScreen {
             .filter(|&i| self.scope.as_ref().is_none_or(|s| s.admits(&summaries[i])))
             .collect();
         order.sort_by(|&a, &b| app_order(&summaries[a], &summaries[b]));
-        cache.current = order.iter().map(|&i| currency.is_current(&summaries[i])).collect();
+        cache.current = order
+            .iter()
+            .map(|&i| currency.is_current(&summaries[i]))
+            .collect();
         cache.order = order;
         let rows = self.rows(model, app);
         let view = TableView::build(&rows, &self.apps);
@@ -339,7 +351,8 @@ impl OverviewScreen {
                     rows: &[],
                     empty: "",
                 };
-                self.apps.on_command(Command::Filter, &props, Rect::default());
+                self.apps
+                    .on_command(Command::Filter, &props, Rect::default());
             }
             Command::ClusterDetail => match self.cursor_cluster(cx.app) {
                 Some(cluster) => cx.goto(Target::Cluster(cluster)),
@@ -541,10 +554,30 @@ impl Component for OverviewScreen {
         };
         // The cached view is current once `prepare` ran; while a filter is typed it is
         // rebuilt by the next prepare, so build it here if the keys disagree.
-        if self.cache.key.as_ref().is_some_and(|k| k.filter == self.apps.filter() && k.sort == self.apps.sort()) {
-            table::render_view(frame, areas.apps, &props, &self.apps, &self.cache.view, cx.theme, focused(APPS));
+        if self
+            .cache
+            .key
+            .as_ref()
+            .is_some_and(|k| k.filter == self.apps.filter() && k.sort == self.apps.sort())
+        {
+            table::render_view(
+                frame,
+                areas.apps,
+                &props,
+                &self.apps,
+                &self.cache.view,
+                cx.theme,
+                focused(APPS),
+            );
         } else {
-            table::render(frame, areas.apps, &props, &self.apps, cx.theme, focused(APPS));
+            table::render(
+                frame,
+                areas.apps,
+                &props,
+                &self.apps,
+                cx.theme,
+                focused(APPS),
+            );
         }
     }
 
@@ -607,9 +640,12 @@ impl Component for OverviewScreen {
                     MouseEventKind::ScrollUp => self.on_matrix(Command::Up, cx),
                     MouseEventKind::Down(MouseButton::Left) => {
                         let line = matrix::line_at(areas.matrix, lines, self.line, mouse.row);
-                        let column = matrix::column_at(areas.matrix, self.cache.columns.len(), mouse.column);
+                        let column =
+                            matrix::column_at(areas.matrix, self.cache.columns.len(), mouse.column);
                         match (line, column) {
-                            (Some(line), Some(column)) if (line, column) == (self.line, self.column) => {
+                            (Some(line), Some(column))
+                                if (line, column) == (self.line, self.column) =>
+                            {
                                 self.open_cell(cx)
                             }
                             (Some(line), column) => {
@@ -667,7 +703,12 @@ impl Component for OverviewScreen {
 
     fn on_tick(&mut self, cx: &mut Cx<'_>) -> Handled {
         // Ages are shown in minutes: a new minute is a new frame.
-        Handled::from(self.cache.key.as_ref().is_some_and(|k| k.minute != cx.app.wall.timestamp() / 60))
+        Handled::from(
+            self.cache
+                .key
+                .as_ref()
+                .is_some_and(|k| k.minute != cx.app.wall.timestamp() / 60),
+        )
     }
 
     fn prepare(&mut self, app: &AppContext) {

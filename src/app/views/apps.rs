@@ -114,7 +114,10 @@ pub const APP_COLUMNS: &[Column] = &[
     Column::new("REVISION").short("REV").width(7, 8).priority(4),
     Column::new("SYNCED").width(6, 6).priority(3).right(),
     Column::new("AUTO").width(4, 4).priority(2),
-    Column::new("OPERATION").short("OP").width(9, 18).priority(2),
+    Column::new("OPERATION")
+        .short("OP")
+        .width(9, 18)
+        .priority(2),
     Column::new("CLUSTER").width(9, 16).priority(6),
 ];
 

@@ -39,8 +39,14 @@ pub const CLUSTER_COLUMNS: &[Column] = &[
     Column::new("VENDOR").short("VND").width(3, 6).priority(2),
     Column::new("K8S").width(7, 20).priority(4),
     Column::new("NODES").width(5, 5).priority(2),
-    Column::new("CILIUM L7/GW/KPR").short("CILIUM").width(11, 16).priority(3),
-    Column::new("CONNECTION").short("CONN").width(12, 15).priority(0),
+    Column::new("CILIUM L7/GW/KPR")
+        .short("CILIUM")
+        .width(11, 16)
+        .priority(3),
+    Column::new("CONNECTION")
+        .short("CONN")
+        .width(12, 15)
+        .priority(0),
     Column::new("LAST").width(4, 5).priority(1).right(),
 ];
 
@@ -61,11 +67,19 @@ impl TableRow for ClusterRow {
             3 => CellText::styled(self.version.as_str(), Role::Muted),
             4 => CellText::styled(
                 self.nodes.as_str(),
-                if self.nodes_ok { Role::Text } else { Role::Degraded },
+                if self.nodes_ok {
+                    Role::Text
+                } else {
+                    Role::Degraded
+                },
             ),
             5 => CellText::styled(
                 self.cilium.as_str(),
-                if self.cilium_ok { Role::Text } else { Role::Warning },
+                if self.cilium_ok {
+                    Role::Text
+                } else {
+                    Role::Warning
+                },
             ),
             6 => CellText::styled(self.connection, self.connection_role),
             _ => CellText::styled(
@@ -103,7 +117,8 @@ pub fn cluster_row(cluster: &Cluster, now: DateTime<Utc>) -> ClusterRow {
         (Some(ready), Some(total)) => format!("{ready}/{total}"),
         _ => "-".into(),
     };
-    let nodes_ok = matches!((facts.nodes_ready, facts.nodes_total), (Some(r), Some(t)) if r == t && t > 0);
+    let nodes_ok =
+        matches!((facts.nodes_ready, facts.nodes_total), (Some(r), Some(t)) if r == t && t > 0);
     let (cilium, cilium_ok) = match facts.cilium.present {
         Some(true) => {
             let (l7, a) = on_off(facts.cilium.l7_proxy.as_deref());
@@ -126,7 +141,10 @@ pub fn cluster_row(cluster: &Cluster, now: DateTime<Utc>) -> ClusterRow {
             .environment()
             .map_or("-".to_string(), |e| e.to_string()),
         vendor: cluster.vendor().map_or("-".to_string(), |v| v.to_string()),
-        version: facts.kubernetes_version.clone().unwrap_or_else(|| "-".into()),
+        version: facts
+            .kubernetes_version
+            .clone()
+            .unwrap_or_else(|| "-".into()),
         nodes,
         nodes_ok,
         cilium,
@@ -207,7 +225,9 @@ pub const NODE_COLUMNS: &[Column] = &[
 ];
 
 pub const COMPONENT_COLUMNS: &[Column] = &[
-    Column::new("ARGOCD COMPONENT").short("COMPONENT").width(16, 40),
+    Column::new("ARGOCD COMPONENT")
+        .short("COMPONENT")
+        .width(16, 40),
     Column::new("READY").width(10, 10),
 ];
 
@@ -215,7 +235,11 @@ pub const WATCH_COLUMNS: &[Column] = &[
     Column::new("WATCH").width(10, 20),
     Column::new("STATE").width(10, 12),
     Column::new("LAST").width(4, 5).priority(1).right(),
-    Column::new("RELISTS").short("RL").width(2, 7).priority(3).right(),
+    Column::new("RELISTS")
+        .short("RL")
+        .width(2, 7)
+        .priority(3)
+        .right(),
     Column::new("ERROR").width(10, 120).priority(2),
 ];
 
@@ -233,7 +257,11 @@ pub struct ClusterData {
 }
 
 fn readiness(r: Readiness) -> (String, Option<Role>) {
-    let role = if r.is_ready() { Role::Healthy } else { Role::Degraded };
+    let role = if r.is_ready() {
+        Role::Healthy
+    } else {
+        Role::Degraded
+    };
     let glyph = if r.is_ready() { "●" } else { "✖" };
     (format!("{glyph} {r}"), Some(role))
 }
@@ -246,7 +274,13 @@ pub fn build(model: &EstateModel, name: &str, now: DateTime<Utc>) -> ClusterData
         .preflight()
         .iter()
         .find(|r| r.cluster == name)
-        .map(|r| r.checks.iter().cloned().map(|check| CheckRow { check }).collect())
+        .map(|r| {
+            r.checks
+                .iter()
+                .cloned()
+                .map(|check| CheckRow { check })
+                .collect()
+        })
         .unwrap_or_default();
     // Worst first: what needs fixing on top.
     checks.sort_by_key(|c| std::cmp::Reverse(outcome_rank(c.check.outcome)));
@@ -264,9 +298,16 @@ pub fn build(model: &EstateModel, name: &str, now: DateTime<Utc>) -> ClusterData
                         } else {
                             ("✖ NotReady".into(), Some(Role::Degraded))
                         },
-                        (node.kubelet_version.as_deref().unwrap_or("-").to_string(), Some(Role::Muted)),
                         (
-                            node.provider.as_deref().unwrap_or("-").trim_end_matches("://").to_string(),
+                            node.kubelet_version.as_deref().unwrap_or("-").to_string(),
+                            Some(Role::Muted),
+                        ),
+                        (
+                            node.provider
+                                .as_deref()
+                                .unwrap_or("-")
+                                .trim_end_matches("://")
+                                .to_string(),
                             Some(Role::Muted),
                         ),
                     ],

@@ -14,7 +14,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::fmt::{age_of, age_of_text, health_glyph, health_role, short_revision, sync_glyph, sync_role};
+use super::fmt::{
+    age_of, age_of_text, health_glyph, health_role, short_revision, sync_glyph, sync_role,
+};
 use crate::domain::argocd::{Application, HealthStatus, ResourceStatus, SyncStatus, parse_time};
 use crate::domain::estate::AppSummary;
 use crate::domain::health;
@@ -66,11 +68,17 @@ impl ResourceRow {
 }
 
 pub const RESOURCE_COLUMNS: &[Column] = &[
-    Column::new("RESOURCE").width(20, 56).highlights_filter().unsortable(),
+    Column::new("RESOURCE")
+        .width(20, 56)
+        .highlights_filter()
+        .unsortable(),
     Column::new("SYNC").width(9, 11).priority(1).unsortable(),
     Column::new("HEALTH").width(10, 13).unsortable(),
     Column::new("FROM").width(8, 8).priority(3).unsortable(),
-    Column::new("MESSAGE").width(10, 120).priority(2).unsortable(),
+    Column::new("MESSAGE")
+        .width(10, 120)
+        .priority(2)
+        .unsortable(),
 ];
 
 impl TableRow for ResourceRow {
@@ -90,11 +98,17 @@ impl TableRow for ResourceRow {
                 CellText::new(format!("{marker}{} {}", self.kind, self.name))
             }
             1 => match self.sync {
-                Some(sync) => CellText::styled(format!("{} {}", sync_glyph(sync), sync.as_str()), sync_role(sync)),
+                Some(sync) => CellText::styled(
+                    format!("{} {}", sync_glyph(sync), sync.as_str()),
+                    sync_role(sync),
+                ),
                 None => CellText::styled("", Role::Muted),
             },
             2 => match (&self.health, &self.source) {
-                (Some(h), _) => CellText::styled(format!("{} {}", health_glyph(*h), h.as_str()), health_role(*h)),
+                (Some(h), _) => CellText::styled(
+                    format!("{} {}", health_glyph(*h), h.as_str()),
+                    health_role(*h),
+                ),
                 (None, HealthSource::NoCheck) => CellText::styled("-", Role::Muted),
                 (None, _) => CellText::styled("? unknown", Role::Unknown),
             },
@@ -103,9 +117,10 @@ impl TableRow for ResourceRow {
                 HealthSource::Unknown(why) if self.message.is_empty() => {
                     CellText::styled(why.as_str(), Role::Muted)
                 }
-                HealthSource::NoCheck if self.message.is_empty() => {
-                    CellText::styled(format!("ArgoCD has no health check for {}", self.kind), Role::Muted)
-                }
+                HealthSource::NoCheck if self.message.is_empty() => CellText::styled(
+                    format!("ArgoCD has no health check for {}", self.kind),
+                    Role::Muted,
+                ),
                 _ => CellText::new(self.message.as_str()),
             },
         }
@@ -135,10 +150,17 @@ pub struct PodRow {
 
 pub const POD_COLUMNS: &[Column] = &[
     Column::new("POD").width(16, 48).highlights_filter(),
-    Column::new("CONTAINER").short("CTR").width(6, 24).priority(1),
+    Column::new("CONTAINER")
+        .short("CTR")
+        .width(6, 24)
+        .priority(1),
     Column::new("READY").width(5, 5).priority(2),
     Column::new("STATUS").width(10, 20),
-    Column::new("RESTARTS").short("RST").width(3, 8).priority(2).right(),
+    Column::new("RESTARTS")
+        .short("RST")
+        .width(3, 8)
+        .priority(2)
+        .right(),
     Column::new("NODE").width(8, 40).priority(4),
     Column::new("AGE").width(3, 4).priority(3).right(),
 ];
@@ -158,7 +180,11 @@ impl TableRow for PodRow {
                 health_role(self.health),
             ),
             4 => {
-                let role = if self.restarts > 0 { Role::Warning } else { Role::Text };
+                let role = if self.restarts > 0 {
+                    Role::Warning
+                } else {
+                    Role::Text
+                };
                 CellText::styled(self.restarts.to_string(), role)
             }
             5 => CellText::new(self.node.as_str()),
@@ -202,7 +228,11 @@ impl TableRow for ResultRow {
             0 => CellText::new(self.resource.as_str()),
             1 => CellText::styled(
                 self.status.as_str(),
-                if self.failed { Role::Danger } else { Role::Healthy },
+                if self.failed {
+                    Role::Danger
+                } else {
+                    Role::Healthy
+                },
             ),
             2 => CellText::styled(self.phase.as_str(), Role::Muted),
             _ => CellText::new(self.message.as_str()),
@@ -227,7 +257,10 @@ pub const HISTORY_COLUMNS: &[Column] = &[
     Column::new("REVISION").short("REV").width(7, 12),
     Column::new("DEPLOYED").width(8, 8).right(),
     Column::new("AT").width(20, 20).priority(2),
-    Column::new("INITIATED BY").short("BY").width(9, 30).priority(1),
+    Column::new("INITIATED BY")
+        .short("BY")
+        .width(9, 30)
+        .priority(1),
 ];
 
 impl TableRow for HistoryRow {
@@ -272,7 +305,11 @@ pub const EVENT_COLUMNS: &[Column] = &[
     Column::new("AGE").width(3, 4).right(),
     Column::new("REASON").width(8, 24),
     Column::new("OBJECT").width(10, 48).priority(2),
-    Column::new("COUNT").short("N").width(3, 5).priority(3).right(),
+    Column::new("COUNT")
+        .short("N")
+        .width(3, 5)
+        .priority(3)
+        .right(),
     Column::new("MESSAGE").width(10, 160).priority(1),
 ];
 
@@ -286,7 +323,11 @@ impl TableRow for NoteRow {
             0 => CellText::styled(self.age.as_str(), Role::Muted),
             1 => CellText::styled(self.reason.as_str(), self.role),
             2 => CellText::new(self.object.as_str()),
-            3 => CellText::new(if self.count == 0 { String::new() } else { self.count.to_string() }),
+            3 => CellText::new(if self.count == 0 {
+                String::new()
+            } else {
+                self.count.to_string()
+            }),
             _ => CellText::new(self.message.as_str()),
         }
     }
@@ -372,20 +413,42 @@ pub fn resource_health(
         return (
             None,
             String::new(),
-            HealthSource::Unknown(format!("{not_stored}, and {}s are not listed yet", resource.kind)),
+            HealthSource::Unknown(format!(
+                "{not_stored}, and {}s are not listed yet",
+                resource.kind
+            )),
         );
     }
-    let key = ObjKey::new(Arc::from(resource.namespace.as_str()), Arc::from(resource.name.as_str()));
-    let Some(live) = connection.workloads.get(&kind).and_then(|store| store.get(&key)) else {
+    let key = ObjKey::new(
+        Arc::from(resource.namespace.as_str()),
+        Arc::from(resource.name.as_str()),
+    );
+    let Some(live) = connection
+        .workloads
+        .get(&kind)
+        .and_then(|store| store.get(&key))
+    else {
         let missing = health::ResourceHealth::missing();
-        return (Some(missing.status), "not found on the cluster".into(), HealthSource::Assessed);
+        return (
+            Some(missing.status),
+            "not found on the cluster".into(),
+            HealthSource::Assessed,
+        );
     };
     let assessed = assess_workload(kind, &resource.name, live);
-    (Some(assessed.status), assessed.message, HealthSource::Assessed)
+    (
+        Some(assessed.status),
+        assessed.message,
+        HealthSource::Assessed,
+    )
 }
 
 /// ArgoCD's verdict on a workload, from the fields the model keeps of it.
-pub fn assess_workload(kind: WorkloadKind, name: &str, live: &SlimWorkload) -> health::ResourceHealth {
+pub fn assess_workload(
+    kind: WorkloadKind,
+    name: &str,
+    live: &SlimWorkload,
+) -> health::ResourceHealth {
     let observed = if live.observed { 1 } else { 0 };
     let status = match kind {
         WorkloadKind::DaemonSet => json!({
@@ -416,9 +479,15 @@ pub fn assess_workload(kind: WorkloadKind, name: &str, live: &SlimWorkload) -> h
 }
 
 /// The connection to an Application's destination, or why there is none.
-fn destination<'a>(model: &'a EstateModel, summary: &AppSummary) -> Result<&'a ConnectionData, String> {
+fn destination<'a>(
+    model: &'a EstateModel,
+    summary: &AppSummary,
+) -> Result<&'a ConnectionData, String> {
     let Some(name) = summary.cluster.as_deref() else {
-        return Err(format!("its destination {} is not a known cluster", summary.destination));
+        return Err(format!(
+            "its destination {} is not a known cluster",
+            summary.destination
+        ));
     };
     let Some(cluster) = model.cluster(name) else {
         return Err(format!("cluster {name} is not known"));
@@ -446,7 +515,13 @@ pub fn build(
     let full = model.full_app(namespace, name);
     let app: &Application = full.map_or(&detail.basis, |a| a.as_ref());
     let connection = destination(model, summary);
-    let pods = pods(model, namespace, name, connection.as_ref().ok().copied(), now);
+    let pods = pods(
+        model,
+        namespace,
+        name,
+        connection.as_ref().ok().copied(),
+        now,
+    );
     DetailData {
         found: true,
         whole: full.is_some(),
@@ -553,7 +628,13 @@ fn pods(
                 };
                 let workload_key = ObjKey::new(key.namespace.clone(), owner.name.clone());
                 let workload = c.workloads.get(&kind)?.get(&workload_key)?;
-                Some(workload.containers.iter().map(|c| Some(c.to_string())).collect())
+                Some(
+                    workload
+                        .containers
+                        .iter()
+                        .map(|c| Some(c.to_string()))
+                        .collect(),
+                )
             })
             .filter(|c: &Vec<Option<String>>| !c.is_empty())
             .unwrap_or_else(|| vec![None]);
@@ -562,7 +643,9 @@ fn pods(
             None if pod.deleting => "Terminating".to_string(),
             None => pod.phase.as_str().to_string(),
         };
-        let created = pod.created.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0));
+        let created = pod
+            .created
+            .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0));
         for container in containers {
             rows.push(PodRow {
                 key: format!(
@@ -599,7 +682,10 @@ fn results(app: &Application) -> Vec<ResultRow> {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let status = r.status.as_ref().map_or("pending".to_string(), |s| s.as_str().to_string());
+            let status = r
+                .status
+                .as_ref()
+                .map_or("pending".to_string(), |s| s.as_str().to_string());
             ResultRow {
                 key: format!("{i}/{}/{}/{}", r.kind, r.namespace, r.name),
                 resource: format!("{} {}", r.kind, r.name),
@@ -630,7 +716,9 @@ fn history(app: &Application, now: DateTime<Utc>) -> Vec<HistoryRow> {
                 .deployed_at
                 .as_deref()
                 .and_then(parse_time)
-                .map_or("-".to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+                .map_or("-".to_string(), |t| {
+                    t.format("%Y-%m-%d %H:%M UTC").to_string()
+                }),
             initiated_by: match &h.initiated_by {
                 Some(by) if by.automated => "automated".to_string(),
                 Some(by) if !by.username.is_empty() => by.username.clone(),
@@ -667,7 +755,11 @@ fn conditions(app: &Application, now: DateTime<Utc>) -> Vec<NoteRow> {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let kind = c.kind.as_ref().map_or("Condition", |k| k.as_str()).to_string();
+            let kind = c
+                .kind
+                .as_ref()
+                .map_or("Condition", |k| k.as_str())
+                .to_string();
             let role = match c.severity() {
                 crate::domain::argocd::ConditionSeverity::Error => Role::Danger,
                 crate::domain::argocd::ConditionSeverity::Warning => Role::Warning,
@@ -709,8 +801,13 @@ mod tests {
         assert_eq!(healthy.status, HealthStatus::Healthy);
         let rolling = assess_workload(WorkloadKind::Deployment, "web", &workload(3, 1, 1, true));
         assert_eq!(rolling.status, HealthStatus::Progressing);
-        assert!(rolling.message.contains("Waiting for rollout"), "{}", rolling.message);
-        let unobserved = assess_workload(WorkloadKind::Deployment, "web", &workload(1, 1, 1, false));
+        assert!(
+            rolling.message.contains("Waiting for rollout"),
+            "{}",
+            rolling.message
+        );
+        let unobserved =
+            assess_workload(WorkloadKind::Deployment, "web", &workload(1, 1, 1, false));
         assert_eq!(unobserved.status, HealthStatus::Progressing);
     }
 
@@ -724,16 +821,24 @@ mod tests {
             name: "x".into(),
             ..ResourceStatus::default()
         };
-        let (health, _, source) = resource_health(&resource("ConfigMap", ""), Err("no".into()), "appTree");
+        let (health, _, source) =
+            resource_health(&resource("ConfigMap", ""), Err("no".into()), "appTree");
         assert_eq!((health, source), (None, HealthSource::NoCheck));
-        let (health, _, source) = resource_health(&resource("Service", ""), Err("no".into()), "appTree");
+        let (health, _, source) =
+            resource_health(&resource("Service", ""), Err("no".into()), "appTree");
         assert_eq!(health, None);
         let HealthSource::Unknown(why) = source else {
             panic!("unknown expected");
         };
-        assert!(why.contains("appTree") && why.contains("does not watch Services"), "{why}");
-        let (_, _, source) =
-            resource_health(&resource("Deployment", "apps"), Err("cluster k8tre-prd has no kubeconfig context".into()), "");
+        assert!(
+            why.contains("appTree") && why.contains("does not watch Services"),
+            "{why}"
+        );
+        let (_, _, source) = resource_health(
+            &resource("Deployment", "apps"),
+            Err("cluster k8tre-prd has no kubeconfig context".into()),
+            "",
+        );
         let HealthSource::Unknown(why) = source else {
             panic!("unknown expected");
         };

@@ -174,7 +174,10 @@ mod tests {
 
     #[test]
     fn ages_are_coarse() {
-        let now = Utc.with_ymd_and_hms(2026, 8, 22, 12, 0, 0).single().expect("time");
+        let now = Utc
+            .with_ymd_and_hms(2026, 8, 22, 12, 0, 0)
+            .single()
+            .expect("time");
         let ago = |s: i64| age(now, now - chrono::Duration::seconds(s));
         assert_eq!(ago(5), "<1m");
         assert_eq!(ago(59), "<1m");
@@ -188,7 +191,10 @@ mod tests {
 
     #[test]
     fn revisions_shorten_only_shas() {
-        assert_eq!(short_revision("4f2a9c81d0e2b7a6c5d4e3f2a1b0c9d8e7f6a5b4"), "4f2a9c8");
+        assert_eq!(
+            short_revision("4f2a9c81d0e2b7a6c5d4e3f2a1b0c9d8e7f6a5b4"),
+            "4f2a9c8"
+        );
         assert_eq!(short_revision("main"), "main");
         assert_eq!(short_revision("v1.2.3"), "v1.2.3");
     }
@@ -198,6 +204,12 @@ mod tests {
         for health in HealthStatus::ALL {
             assert!(health_text(health).contains(health.as_str()));
         }
-        assert_eq!(cell_role(CellState::Stale { last_known: None, since: None }), Role::Stale);
+        assert_eq!(
+            cell_role(CellState::Stale {
+                last_known: None,
+                since: None
+            }),
+            Role::Stale
+        );
     }
 }

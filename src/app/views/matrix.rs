@@ -41,7 +41,11 @@ pub fn cell(layer: Layer, rollup: &Rollup) -> MatrixCell {
         }
         text
     } else {
-        let mut text = format!("{}/{}", rollup.health.get(HealthStatus::Healthy), rollup.apps());
+        let mut text = format!(
+            "{}/{}",
+            rollup.health.get(HealthStatus::Healthy),
+            rollup.apps()
+        );
         if rollup.out_of_sync > 0 {
             text.push_str(&format!(" ≠{}", rollup.out_of_sync));
         }
@@ -74,7 +78,11 @@ pub fn lines(matrix: &Matrix, expanded: &BTreeSet<Layer>) -> (Vec<MatrixLine>, V
         let cells = matrix
             .environments
             .iter()
-            .map(|env| matrix.cell(layer, env).map_or_else(empty, |r| cell(layer, r)))
+            .map(|env| {
+                matrix
+                    .cell(layer, env)
+                    .map_or_else(empty, |r| cell(layer, r))
+            })
             .collect();
         let open = expanded.contains(&layer);
         let has_components = matrix.components_of(layer).next().is_some();

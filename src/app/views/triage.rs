@@ -186,7 +186,12 @@ pub fn problems(model: &EstateModel, now: DateTime<Utc>) -> Vec<Problem> {
         cluster_problems(&mut out, model, cluster, now);
     }
     for (summary, detail) in model.app_table().iter() {
-        app_problems(&mut out, summary, &detail.basis, currency.is_current(summary));
+        app_problems(
+            &mut out,
+            summary,
+            &detail.basis,
+            currency.is_current(summary),
+        );
     }
     pod_problems(&mut out, model);
     missing_apps(&mut out, model);
@@ -206,7 +211,12 @@ pub fn problems(model: &EstateModel, now: DateTime<Utc>) -> Vec<Problem> {
     problems
 }
 
-fn cluster_problems(out: &mut Collector, model: &EstateModel, cluster: &Cluster, now: DateTime<Utc>) {
+fn cluster_problems(
+    out: &mut Collector,
+    model: &EstateModel,
+    cluster: &Cluster,
+    now: DateTime<Utc>,
+) {
     let target = Target::Cluster(cluster.name.to_string());
     let subject = cluster.name.to_string();
     match (&cluster.connection, cluster.data_state(now)) {
@@ -263,7 +273,11 @@ fn cluster_problems(out: &mut Collector, model: &EstateModel, cluster: &Cluster,
             );
         }
     }
-    if let Some(report) = model.preflight().iter().find(|r| r.cluster == *cluster.name) {
+    if let Some(report) = model
+        .preflight()
+        .iter()
+        .find(|r| r.cluster == *cluster.name)
+    {
         for check in &report.checks {
             let severity = match check.outcome {
                 Outcome::Fail => Severity::Error,
@@ -320,10 +334,10 @@ fn app_problems(
             subject.clone(),
             format!(
                 "Missing{stale}: {}",
-                summary
-                    .health_message
-                    .as_deref()
-                    .map_or("resources do not exist on the cluster".to_string(), one_line)
+                summary.health_message.as_deref().map_or(
+                    "resources do not exist on the cluster".to_string(),
+                    one_line
+                )
             ),
             target.clone(),
         ),
@@ -355,7 +369,10 @@ fn app_problems(
         out.push(
             Severity::Error,
             ProblemKind::Condition,
-            condition.last_transition_time.as_deref().and_then(parse_time),
+            condition
+                .last_transition_time
+                .as_deref()
+                .and_then(parse_time),
             subject.clone(),
             format!("{kind}: {}", one_line(&condition.message)),
             target.clone(),
