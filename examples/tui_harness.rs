@@ -205,7 +205,8 @@ impl EffectRunner for Runner {
                     cancel.cancel();
                 }
             }
-            Effect::Quit => {}
+            // The harness shows no estate: nothing to connect to or fetch.
+            Effect::Quit | Effect::Connect(_) | Effect::FetchApp { .. } => {}
         }
     }
 }

@@ -116,10 +116,11 @@ where
     }
     loop {
         let now = Instant::now();
-        if state.is_dirty() && pacer.ready(now) {
-            if draw_changed(terminal, state, theme, &mut last_frame)? {
-                pacer.drawn(now);
-            }
+        if state.is_dirty()
+            && pacer.ready(now)
+            && draw_changed(terminal, state, theme, &mut last_frame)?
+        {
+            pacer.drawn(now);
         }
         let frame_due = state.is_dirty().then(|| pacer.next_allowed()).flatten();
         let deadline = tokio::time::Instant::from_std(frame_due.unwrap_or(now));

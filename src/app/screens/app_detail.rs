@@ -652,11 +652,7 @@ impl Component for AppDetailScreen {
                     None => Handled::No,
                 };
             }
-            Command::Open => {
-                if self.open(cx).is_yes() {
-                    return Handled::Yes;
-                }
-            }
+            Command::Open if self.open(cx).is_yes() => return Handled::Yes,
             _ => {}
         }
         // `/` searches in the detail view: here it filters the current tab's table.

@@ -501,13 +501,12 @@ impl AppPlan {
                 "lastTransitionTime": time(now - Duration::minutes(38)),
             }]);
         }
-        if self.is(OUT_OF_SYNC_APP) {
-            if let Some(policy) = manifest
+        if self.is(OUT_OF_SYNC_APP)
+            && let Some(policy) = manifest
                 .pointer_mut("/spec/syncPolicy")
                 .and_then(Value::as_object_mut)
-            {
-                policy.remove("automated");
-            }
+        {
+            policy.remove("automated");
         }
         if self.is(RUNNING_APP) {
             manifest["operation"] = json!({
