@@ -21,6 +21,7 @@ pub mod store;
 pub mod table;
 pub mod tls;
 pub mod validate;
+pub mod workloads;
 
 mod estate;
 
