@@ -391,6 +391,7 @@ impl Controller {
                 ..Default::default()
             },
             ready: false,
+            persisted_ready: false,
             containers_ready: false,
             node_ready: true,
             unschedulable: None,
@@ -468,6 +469,7 @@ fn adopt_status(pod: &mut PodState, obj: &Value) {
             })
         });
     pod.ready = ready;
+    pod.persisted_ready = ready;
     pod.containers_ready = pod.all_containers_ready();
     pod.ready_since = ready.then(Instant::now);
 }
@@ -566,6 +568,7 @@ mod tests {
             host_ip: None,
             times: PodTimes::default(),
             ready: false,
+            persisted_ready: false,
             containers_ready: false,
             node_ready: true,
             unschedulable: None,

@@ -125,32 +125,34 @@ impl Controller {
 
     /// Marks a pod's status for writing and keeps the sampling sets up to date.
     pub fn touch_pod(&mut self, key: &Key) {
-        let now = now_stamp();
-        let at = Instant::now();
         let Some(pod) = self.pods.get_mut(key) else {
             return;
         };
-        let ready_changed = pod.refresh(now, at);
+        pod.refresh(now_stamp());
         pod.dirty = true;
         let running = pod.is_active() && pod.containers.iter().any(|c| c.is_running());
-        let churnable = pod.is_active()
-            && pod.is_ready()
-            && pod.faults.is_none()
-            && pod.containers.iter().all(|c| !c.flapping);
-        let owner = pod.owner.clone();
         self.queues.pod_status.push(key.clone());
         if running {
             self.running.insert(key.clone());
         } else {
             self.running.remove(key);
         }
+        self.update_churnable(key);
+    }
+
+    /// Churn picks among Running, Ready (as stored), fault-free, steady pods.
+    fn update_churnable(&mut self, key: &Key) {
+        let churnable = self.pods.get(key).is_some_and(|pod| {
+            pod.is_active()
+                && pod.is_ready()
+                && pod.ready
+                && pod.faults.is_none()
+                && pod.containers.iter().all(|c| !c.flapping)
+        });
         if churnable {
             self.churnable.insert(key.clone());
         } else {
             self.churnable.remove(key);
-        }
-        if ready_changed && let Some(owner) = owner {
-            self.owner_dirty(&owner);
         }
     }
 
@@ -166,10 +168,18 @@ impl Controller {
         let pods = self.w.types.pods.clone();
         match self.status_write(&pods, key, status, KUBELET) {
             Ok(written) => {
-                if let Some(pod) = self.pods.get_mut(key) {
-                    pod.rv = pod.rv.max(rv_of(&written));
-                    pod.dirty = false;
+                let Some(pod) = self.pods.get_mut(key) else {
+                    return;
+                };
+                pod.rv = pod.rv.max(rv_of(&written));
+                pod.dirty = false;
+                // Owners act on what is stored, as real controllers do.
+                if pod.persisted(Instant::now())
+                    && let Some(owner) = pod.owner.clone()
+                {
+                    self.owner_dirty(&owner);
                 }
+                self.update_churnable(key);
             }
             Err(e) if e.code == 404 => self.forget_pod(key),
             Err(_) => {}

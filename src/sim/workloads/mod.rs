@@ -60,6 +60,8 @@ mod services;
 mod sets;
 mod statefulset;
 mod storage;
+#[cfg(test)]
+mod tests;
 mod timers;
 mod writer;
 

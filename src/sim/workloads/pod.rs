@@ -297,8 +297,10 @@ pub struct PodState {
     pub ip: Option<Ipv4Addr>,
     pub host_ip: Option<Ipv4Addr>,
     pub times: PodTimes,
-    /// The Ready condition as last written.
+    /// The Ready condition as the kubelet sees it now.
     pub ready: bool,
+    /// The Ready condition as last written: what other controllers may act on.
+    pub persisted_ready: bool,
     pub containers_ready: bool,
     /// The node's kubelet is reachable and Ready.
     pub node_ready: bool,
@@ -328,9 +330,20 @@ impl PodState {
         self.containers.iter().all(|c| c.ready)
     }
 
-    /// Running and Ready, the state churn and "available" count on.
+    /// Running and Ready as stored, the state owners count and churn picks from.
     pub fn is_ready(&self) -> bool {
-        self.ready && self.phase == Phase::Running
+        self.persisted_ready && self.phase == Phase::Running
+    }
+
+    /// The status was written: what it says about readiness is now public. Returns true
+    /// if the stored Ready condition changed.
+    pub fn persisted(&mut self, at: Instant) -> bool {
+        if self.persisted_ready == self.ready {
+            return false;
+        }
+        self.persisted_ready = self.ready;
+        self.ready_since = self.ready.then_some(at);
+        true
     }
 
     pub fn is_active(&self) -> bool {
@@ -339,7 +352,7 @@ impl PodState {
 
     /// Recomputes phase and readiness from the containers; returns true if the Ready
     /// condition changed.
-    pub fn refresh(&mut self, now: Stamp, at: Instant) -> bool {
+    pub fn refresh(&mut self, now: Stamp) -> bool {
         if !self.phase.is_terminal() && self.kubelet_started {
             self.phase = if self.containers.iter().all(ContainerSim::has_run) {
                 Phase::Running
@@ -357,7 +370,6 @@ impl PodState {
         if changed {
             self.ready = ready;
             self.times.ready_changed = now;
-            self.ready_since = ready.then_some(at);
         }
         changed
     }
@@ -547,6 +559,7 @@ mod tests {
                 ..Default::default()
             },
             ready: false,
+            persisted_ready: false,
             containers_ready: false,
             node_ready: true,
             unschedulable: None,
@@ -585,7 +598,7 @@ mod tests {
         pod.host_ip = Some(Ipv4Addr::new(10, 0, 0, 10));
         pod.kubelet_started = true;
         pod.times.started = Some(1_700_000_001);
-        pod.refresh(1_700_000_001, Instant::now());
+        pod.refresh(1_700_000_001);
         let status = pod.render_status();
         assert_eq!(status["phase"], "Pending");
         assert_eq!(
@@ -599,7 +612,7 @@ mod tests {
         };
         pod.containers[0].instance = 7;
         pod.ip = Some(Ipv4Addr::new(10, 244, 0, 5));
-        assert!(!pod.refresh(1_700_000_002, Instant::now()));
+        assert!(!pod.refresh(1_700_000_002));
         let status = pod.render_status();
         assert_eq!(status["phase"], "Running");
         assert_eq!(status["podIP"], "10.244.0.5");
@@ -612,7 +625,7 @@ mod tests {
         assert_eq!(health_of(&pod), HealthStatus::Progressing);
 
         pod.containers[0].ready = true;
-        assert!(pod.refresh(1_700_000_004, Instant::now()));
+        assert!(pod.refresh(1_700_000_004));
         let status = pod.render_status();
         assert_eq!(status["conditions"][2]["status"], "True");
         assert_eq!(status["containerStatuses"][0]["started"], true);
@@ -625,7 +638,7 @@ mod tests {
         assert_eq!(health_of(&pod), HealthStatus::Healthy);
 
         pod.node_ready = false;
-        assert!(pod.refresh(1_700_000_009, Instant::now()));
+        assert!(pod.refresh(1_700_000_009));
         assert_eq!(pod.render_status()["conditions"][2]["reason"], "NodeNotReady");
     }
 
@@ -647,7 +660,7 @@ mod tests {
             reason: "CrashLoopBackOff",
             message: Some("back-off 20s restarting failed container=web pod=web-1_ns(u-1)".into()),
         };
-        pod.refresh(1_700_000_003, Instant::now());
+        pod.refresh(1_700_000_003);
         let status = pod.render_status();
         assert_eq!(status["phase"], "Running");
         assert_eq!(
@@ -663,7 +676,7 @@ mod tests {
             reason: "ImagePullBackOff",
             message: Some("Back-off pulling image \"nginx:nope\"".into()),
         };
-        pull.refresh(1_700_000_003, Instant::now());
+        pull.refresh(1_700_000_003);
         assert_eq!(pull.render_status()["phase"], "Pending");
         assert_eq!(health_of(&pull), HealthStatus::Degraded);
     }
