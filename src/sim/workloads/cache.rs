@@ -10,7 +10,9 @@ use tokio::time::Instant;
 
 use super::controller::{Controller, OwnerKind, RsInfo, RsStatus, WorkloadMeta};
 use super::faults::PodFaults;
-use super::pod::{ContainerSim, ContainerState, Key, Phase, PodState, PodTimes, Probe, parse_stamp};
+use super::pod::{
+    ContainerSim, ContainerState, Key, Phase, PodState, PodTimes, Probe, parse_stamp,
+};
 use super::pod::{now_stamp, qos_class};
 use crate::sim::store::{Entry, EventType, WatchEvent};
 
@@ -89,7 +91,10 @@ impl Controller {
         let mut seen: HashSet<(&'static str, Key)> = HashSet::new();
         for event in replay {
             let key = self.key(&event.namespace, &event.name);
-            seen.insert((resource_tag(&event.resource.group, &event.resource.plural), key));
+            seen.insert((
+                resource_tag(&event.resource.group, &event.resource.plural),
+                key,
+            ));
             self.on_event(event);
         }
         let gone = |tag: &'static str, keys: Vec<Key>| -> Vec<Key> {
@@ -372,7 +377,8 @@ impl Controller {
             .or_else(|| label(obj, CONTROLLER_REVISION_HASH))
             .map(|r| self.intern(r));
         let ordinal = label(obj, POD_INDEX).and_then(|i| i.parse().ok());
-        let created = parse_stamp(text(obj, "/metadata/creationTimestamp")).unwrap_or_else(now_stamp);
+        let created =
+            parse_stamp(text(obj, "/metadata/creationTimestamp")).unwrap_or_else(now_stamp);
         let mut pod = PodState {
             uid: Arc::from(uid),
             rv: super::writer::rv_of(obj),
@@ -444,7 +450,10 @@ fn adopt_status(pod: &mut PodState, obj: &Value) {
             continue;
         };
         c.restarts = s.get("restartCount").and_then(Value::as_u64).unwrap_or(0) as u32;
-        if let Some(started) = s.pointer("/state/running/startedAt").and_then(Value::as_str) {
+        if let Some(started) = s
+            .pointer("/state/running/startedAt")
+            .and_then(Value::as_str)
+        {
             c.state = ContainerState::Running {
                 started_at: parse_stamp(started).unwrap_or_else(now_stamp),
             };
@@ -561,7 +570,11 @@ mod tests {
             owner: None,
             node: None,
             phase: Phase::Running,
-            containers: vec![ContainerSim::new(Arc::from("web"), Arc::from("nginx"), Probe::None)],
+            containers: vec![ContainerSim::new(
+                Arc::from("web"),
+                Arc::from("nginx"),
+                Probe::None,
+            )],
             init_containers: vec![],
             faults: None,
             ip: None,

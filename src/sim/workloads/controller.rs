@@ -205,6 +205,8 @@ pub struct Controller {
     pub queues: Queues,
     /// Writes left in this round.
     pub budget: usize,
+    /// When this round must yield.
+    pub round_ends: Instant,
     strings: HashMap<Box<str>, Arc<str>>,
 
     pub pods: HashMap<Key, PodState>,
@@ -257,6 +259,7 @@ impl Controller {
             timers: TimerQueue::default(),
             queues: Queues::default(),
             budget: opts.writes_per_round,
+            round_ends: now,
             strings: HashMap::new(),
             pods: HashMap::new(),
             pods_by_owner: HashMap::new(),
@@ -323,7 +326,7 @@ impl Controller {
     }
 
     pub fn has_budget(&self) -> bool {
-        self.budget > 0
+        self.budget > 0 && Instant::now() < self.round_ends
     }
 
     pub fn event(
@@ -440,7 +443,6 @@ impl Controller {
         drop(replay);
         self.bootstrap();
         loop {
-            self.budget = self.opts.writes_per_round;
             if !self.drain(&mut sub) {
                 return;
             }
@@ -449,6 +451,8 @@ impl Controller {
                     return;
                 }
             }
+            self.budget = self.opts.writes_per_round;
+            self.round_ends = Instant::now() + self.opts.round_time;
             self.fire_due_timers();
             self.work();
             let now = Instant::now();
@@ -598,9 +602,9 @@ impl Controller {
                 break;
             }
         }
-        self.w.counters.pods.store(
-            self.pods.len() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        self.w
+            .counters
+            .pods
+            .store(self.pods.len() as u64, std::sync::atomic::Ordering::Relaxed);
     }
 }

@@ -129,7 +129,14 @@ impl Controller {
                 self.queues.daemonsets.push(key.clone());
                 return;
             }
-            self.create_daemon_pod(key, &uid, &template, &hash, int(&ds, "/metadata/generation"), node);
+            self.create_daemon_pod(
+                key,
+                &uid,
+                &template,
+                &hash,
+                int(&ds, "/metadata/generation"),
+                node,
+            );
         }
         self.roll_daemon_pods(key, &uid, &ds, &hash, &eligible);
         self.write_ds_status(key, &ds, &hash, &eligible);
@@ -174,7 +181,14 @@ impl Controller {
     }
 
     /// Replaces outdated daemon pods, keeping at most `maxUnavailable` nodes without one.
-    fn roll_daemon_pods(&mut self, key: &Key, uid: &Arc<str>, ds: &Value, hash: &str, eligible: &[Arc<str>]) {
+    fn roll_daemon_pods(
+        &mut self,
+        key: &Key,
+        uid: &Arc<str>,
+        ds: &Value,
+        hash: &str,
+        eligible: &[Arc<str>],
+    ) {
         if text(ds, "/spec/updateStrategy/type") == "OnDelete" {
             return;
         }
@@ -187,9 +201,9 @@ impl Controller {
         )
         .max(1);
         let now = Instant::now();
-        let min_ready = self
-            .clock
-            .scaled(std::time::Duration::from_secs(int(ds, "/spec/minReadySeconds").max(0) as u64));
+        let min_ready = self.clock.scaled(std::time::Duration::from_secs(
+            int(ds, "/spec/minReadySeconds").max(0) as u64,
+        ));
         let pods = self.owned_pods(uid);
         let mut unavailable = desired;
         let mut outdated_available = Vec::new();
@@ -232,9 +246,9 @@ impl Controller {
         };
         let uid = meta.uid.clone();
         let now = Instant::now();
-        let min_ready = self
-            .clock
-            .scaled(std::time::Duration::from_secs(int(ds, "/spec/minReadySeconds").max(0) as u64));
+        let min_ready = self.clock.scaled(std::time::Duration::from_secs(
+            int(ds, "/spec/minReadySeconds").max(0) as u64,
+        ));
         let (mut scheduled, mut misscheduled, mut ready, mut updated, mut avail) = (0, 0, 0, 0, 0);
         for pod_key in self.owned_pods(&uid) {
             let Some(pod) = self.pods.get(&pod_key) else {
@@ -262,7 +276,10 @@ impl Controller {
         status.insert("numberMisscheduled".into(), json!(misscheduled));
         status.insert("desiredNumberScheduled".into(), json!(desired));
         status.insert("numberReady".into(), json!(ready));
-        status.insert("observedGeneration".into(), json!(int(ds, "/metadata/generation")));
+        status.insert(
+            "observedGeneration".into(),
+            json!(int(ds, "/metadata/generation")),
+        );
         if updated > 0 {
             status.insert("updatedNumberScheduled".into(), json!(updated));
         }
@@ -292,7 +309,10 @@ mod tests {
     #[test]
     fn daemon_pods_tolerate_node_trouble() {
         let t = daemon_tolerations();
-        assert!(t.iter().any(|t| t["key"] == "node.kubernetes.io/not-ready" && t["effect"] == "NoExecute"));
+        assert!(
+            t.iter()
+                .any(|t| t["key"] == "node.kubernetes.io/not-ready" && t["effect"] == "NoExecute")
+        );
         assert_eq!(t.len(), 6);
     }
 }

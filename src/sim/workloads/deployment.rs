@@ -152,32 +152,72 @@ pub fn deployment_status(i: &StatusInputs<'_>) -> (Value, Option<Duration>) {
     let rs_name = i.new_rs.unwrap_or_default();
     let c = i.counts;
     if let Some((reason, message)) = &i.note {
-        set(&mut conditions, condition("Progressing", "True", reason, message, i.now));
+        set(
+            &mut conditions,
+            condition("Progressing", "True", reason, message, i.now),
+        );
     }
     if c.available >= spec.replicas - spec.max_unavailable {
         set(
             &mut conditions,
-            condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.", i.now),
+            condition(
+                "Available",
+                "True",
+                "MinimumReplicasAvailable",
+                "Deployment has minimum availability.",
+                i.now,
+            ),
         );
     } else {
         set(
             &mut conditions,
-            condition("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", i.now),
+            condition(
+                "Available",
+                "False",
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.",
+                i.now,
+            ),
         );
     }
     let mut recheck = None;
     if spec.deadline_secs.is_some() {
         let current = get(&conditions, "Progressing").cloned();
-        let current_reason = current.as_ref().map(|c| field(c, "reason")).unwrap_or_default();
+        let current_reason = current
+            .as_ref()
+            .map(|c| field(c, "reason"))
+            .unwrap_or_default();
         if spec.paused {
-            if current_reason != "ProgressDeadlineExceeded" && current_reason != "DeploymentPaused" {
-                set(&mut conditions, condition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused", i.now));
+            if current_reason != "ProgressDeadlineExceeded" && current_reason != "DeploymentPaused"
+            {
+                set(
+                    &mut conditions,
+                    condition(
+                        "Progressing",
+                        "Unknown",
+                        "DeploymentPaused",
+                        "Deployment is paused",
+                        i.now,
+                    ),
+                );
             }
         } else if current_reason == "DeploymentPaused" {
-            set(&mut conditions, condition("Progressing", "Unknown", "DeploymentResumed", "Deployment is resumed", i.now));
+            set(
+                &mut conditions,
+                condition(
+                    "Progressing",
+                    "Unknown",
+                    "DeploymentResumed",
+                    "Deployment is resumed",
+                    i.now,
+                ),
+            );
         }
         let current = get(&conditions, "Progressing").cloned();
-        let current_reason = current.as_ref().map(|c| field(c, "reason")).unwrap_or_default();
+        let current_reason = current
+            .as_ref()
+            .map(|c| field(c, "reason"))
+            .unwrap_or_default();
         let is_complete = c.replicas == c.updated && current_reason == "NewReplicaSetAvailable";
         if !spec.paused && !is_complete {
             recheck = rollout_condition(i, &mut conditions, current.as_ref(), rs_name);
@@ -214,16 +254,24 @@ fn rollout_condition(
     let spec = i.spec;
     let c = i.counts;
     let old = old_counts(i.old_status);
-    let complete = c.updated == spec.replicas
-        && c.replicas == spec.replicas
-        && c.available == spec.replicas;
+    let complete =
+        c.updated == spec.replicas && c.replicas == spec.replicas && c.available == spec.replicas;
     let progressing = c.updated > old.updated
         || (c.replicas - c.updated) < (old.replicas - old.updated)
         || c.ready > old.ready
         || c.available > old.available;
     if complete {
         let message = format!("ReplicaSet \"{rs_name}\" has successfully progressed.");
-        set(conditions, condition("Progressing", "True", "NewReplicaSetAvailable", &message, i.now));
+        set(
+            conditions,
+            condition(
+                "Progressing",
+                "True",
+                "NewReplicaSetAvailable",
+                &message,
+                i.now,
+            ),
+        );
         return None;
     }
     if progressing {
@@ -246,7 +294,16 @@ fn rollout_condition(
     let elapsed = (i.now - last) as f64;
     if elapsed > allowed {
         let message = format!("ReplicaSet \"{rs_name}\" has timed out progressing.");
-        set(conditions, condition("Progressing", "False", "ProgressDeadlineExceeded", &message, i.now));
+        set(
+            conditions,
+            condition(
+                "Progressing",
+                "False",
+                "ProgressDeadlineExceeded",
+                &message,
+                i.now,
+            ),
+        );
         None
     } else {
         Some(Duration::from_secs_f64(allowed - elapsed + 1.0))
@@ -263,7 +320,10 @@ fn new_replicaset(d: &Value, spec: &DeploySpec, uid: &str, revision: i64, replic
     if !template.get("metadata").is_some_and(Value::is_object) {
         template["metadata"] = json!({});
     }
-    if !template["metadata"].get("labels").is_some_and(Value::is_object) {
+    if !template["metadata"]
+        .get("labels")
+        .is_some_and(Value::is_object)
+    {
         template["metadata"]["labels"] = json!({});
     }
     template["metadata"]["labels"][POD_TEMPLATE_HASH] = json!(spec.hash);
@@ -275,7 +335,8 @@ fn new_replicaset(d: &Value, spec: &DeploySpec, uid: &str, revision: i64, replic
         selector["matchLabels"] = json!({});
     }
     selector["matchLabels"][POD_TEMPLATE_HASH] = json!(spec.hash);
-    let mut rs_spec = json!({"replicas": replicas, "selector": selector, "template": template.clone()});
+    let mut rs_spec =
+        json!({"replicas": replicas, "selector": selector, "template": template.clone()});
     let min_ready = int(d, "/spec/minReadySeconds");
     if min_ready > 0 {
         rs_spec["minReadySeconds"] = json!(min_ready);
@@ -338,7 +399,14 @@ impl Controller {
     }
 
     /// Sets a ReplicaSet's size (and the annotations recording the Deployment's).
-    fn scale_replicaset(&mut self, d: (&Key, &Arc<str>), rs: &Key, from: i64, to: i64, spec: &DeploySpec) {
+    fn scale_replicaset(
+        &mut self,
+        d: (&Key, &Arc<str>),
+        rs: &Key,
+        from: i64,
+        to: i64,
+        spec: &DeploySpec,
+    ) {
         let replicasets = self.w.types.replicasets.clone();
         let patch = json!({
             "metadata": {"annotations": {
@@ -347,10 +415,15 @@ impl Controller {
             }},
             "spec": {"replicas": to},
         });
-        if let Ok(written) = self.merge_write(&replicasets, rs, &patch, Part::Main, CONTROLLER_MANAGER) {
+        if let Ok(written) =
+            self.merge_write(&replicasets, rs, &patch, Part::Main, CONTROLLER_MANAGER)
+        {
             self.store_replicaset(rs.clone(), &written);
             let direction = if to > from { "up" } else { "down" };
-            let message = format!("Scaled {direction} replica set {} from {from} to {to}", rs.1);
+            let message = format!(
+                "Scaled {direction} replica set {} from {from} to {to}",
+                rs.1
+            );
             self.deployment_event(d.0, d.1, &message);
         }
     }
@@ -358,7 +431,9 @@ impl Controller {
     fn set_revision(&mut self, rs: &Key, revision: i64) {
         let replicasets = self.w.types.replicasets.clone();
         let patch = json!({"metadata": {"annotations": {REVISION: revision.to_string()}}});
-        if let Ok(written) = self.merge_write(&replicasets, rs, &patch, Part::Main, CONTROLLER_MANAGER) {
+        if let Ok(written) =
+            self.merge_write(&replicasets, rs, &patch, Part::Main, CONTROLLER_MANAGER)
+        {
             self.store_replicaset(rs.clone(), &written);
         }
     }
@@ -379,7 +454,9 @@ impl Controller {
         let mut note = None;
         let mut collided = false;
         let new_key = self.sync_new_replicaset(key, &uid, &d, &spec, &mut note, &mut collided);
-        if !spec.paused && let Some(new_key) = &new_key {
+        if !spec.paused
+            && let Some(new_key) = &new_key
+        {
             if spec.recreate {
                 self.recreate_step(key, &uid, new_key, &spec);
             } else {
@@ -421,7 +498,10 @@ impl Controller {
                     .and_then(Value::as_array)
                     .is_some_and(|cs| get(cs, "Progressing").is_some());
                 if !has_progressing {
-                    *note = Some(("FoundNewReplicaSet", format!("Found new replica set \"{}\"", rs_key.1)));
+                    *note = Some((
+                        "FoundNewReplicaSet",
+                        format!("Found new replica set \"{}\"", rs_key.1),
+                    ));
                 }
                 rs_key
             }
@@ -449,9 +529,13 @@ impl Controller {
                     Ok(written) => {
                         let rs_key: Key = (key.0.clone(), Arc::from(rs_name.as_str()));
                         self.store_replicaset(rs_key.clone(), &written);
-                        *note = Some(("NewReplicaSetCreated", format!("Created new replica set \"{rs_name}\"")));
+                        *note = Some((
+                            "NewReplicaSetCreated",
+                            format!("Created new replica set \"{rs_name}\""),
+                        ));
                         if replicas > 0 {
-                            let message = format!("Scaled up replica set {rs_name} from 0 to {replicas}");
+                            let message =
+                                format!("Scaled up replica set {rs_name} from 0 to {replicas}");
                             self.deployment_event(key, uid, &message);
                         }
                         rs_key
@@ -491,14 +575,22 @@ impl Controller {
         if revision > 0 && recorded != Some(revision) {
             let deployments = self.w.types.deployments.clone();
             let patch = json!({"metadata": {"annotations": {REVISION: revision.to_string()}}});
-            if let Ok(written) = self.merge_write(&deployments, key, &patch, Part::Main, CONTROLLER_MANAGER) {
+            if let Ok(written) =
+                self.merge_write(&deployments, key, &patch, Part::Main, CONTROLLER_MANAGER)
+            {
                 self.saw_workload_write(OwnerKind::Deployment, key, &written);
             }
         }
         Some(new_key)
     }
 
-    fn recreate_scale_down(&mut self, key: &Key, uid: &Arc<str>, olds: &[(Key, RsInfo)], spec: &DeploySpec) {
+    fn recreate_scale_down(
+        &mut self,
+        key: &Key,
+        uid: &Arc<str>,
+        olds: &[(Key, RsInfo)],
+        spec: &DeploySpec,
+    ) {
         for (rs_key, info) in olds {
             if info.spec_replicas > 0 {
                 self.scale_replicaset((key, uid), rs_key, info.spec_replicas, 0, spec);
@@ -549,7 +641,12 @@ impl Controller {
                 available: r.status.available,
             })
             .collect();
-        let targets = old_rs_targets(spec.replicas, spec.max_unavailable, &new_counts, &old_counts);
+        let targets = old_rs_targets(
+            spec.replicas,
+            spec.max_unavailable,
+            &new_counts,
+            &old_counts,
+        );
         for ((rs_key, info), to) in olds.iter().zip(targets) {
             if to != info.spec_replicas {
                 self.scale_replicaset((key, uid), rs_key, info.spec_replicas, to, spec);
@@ -570,10 +667,15 @@ impl Controller {
             })
             .map(|(k, _)| k.clone())
             .collect();
-        let surplus = empty.len().saturating_sub(spec.history_limit.max(0) as usize);
+        let surplus = empty
+            .len()
+            .saturating_sub(spec.history_limit.max(0) as usize);
         let replicasets = self.w.types.replicasets.clone();
         for rs_key in empty.into_iter().take(surplus) {
-            if self.delete_write(&replicasets, &rs_key, CONTROLLER_MANAGER).is_ok() {
+            if self
+                .delete_write(&replicasets, &rs_key, CONTROLLER_MANAGER)
+                .is_ok()
+            {
                 self.replicasets.remove(&rs_key);
                 if let Some(set) = self.rs_by_owner.get_mut(uid) {
                     set.remove(&rs_key);
@@ -619,8 +721,10 @@ impl Controller {
             speed: self.clock.speed(),
         });
         if let Some(after) = recheck {
-            self.timers
-                .schedule(tokio::time::Instant::now() + after, Timer::Deadline(key.clone()));
+            self.timers.schedule(
+                tokio::time::Instant::now() + after,
+                Timer::Deadline(key.clone()),
+            );
         }
         if status == old_status {
             return;
@@ -653,7 +757,12 @@ mod tests {
                "status": status})
     }
 
-    fn step(d: &Value, counts: Counts, note: Option<(&'static str, String)>, now: Stamp) -> (Value, Option<Duration>) {
+    fn step(
+        d: &Value,
+        counts: Counts,
+        note: Option<(&'static str, String)>,
+        now: Stamp,
+    ) -> (Value, Option<Duration>) {
         let spec = DeploySpec::of(d);
         deployment_status(&StatusInputs {
             spec: &spec,
@@ -677,8 +786,14 @@ mod tests {
     fn a_new_deployment_progresses_then_completes_and_argo_agrees() {
         let t0 = 1_700_000_000;
         let d = deployment(1, 3, json!({}));
-        let counts = Counts { total_spec: 3, ..Default::default() };
-        let note = Some(("NewReplicaSetCreated", "Created new replica set \"web-abc\"".to_string()));
+        let counts = Counts {
+            total_spec: 3,
+            ..Default::default()
+        };
+        let note = Some((
+            "NewReplicaSetCreated",
+            "Created new replica set \"web-abc\"".to_string(),
+        ));
         let (status, recheck) = step(&d, counts, note, t0);
         assert_eq!(status["observedGeneration"], 1);
         assert_eq!(status["unavailableReplicas"], 3);
@@ -690,12 +805,26 @@ mod tests {
         assert_eq!(health(&d, status.clone()).0, HealthStatus::Progressing);
 
         let d = deployment(1, 3, status);
-        let counts = Counts { replicas: 3, updated: 3, ready: 3, available: 3, total_spec: 3 };
+        let counts = Counts {
+            replicas: 3,
+            updated: 3,
+            ready: 3,
+            available: 3,
+            total_spec: 3,
+        };
         let (status, recheck) = step(&d, counts, None, t0 + 5);
-        let progressing = get(status["conditions"].as_array().expect("c"), "Progressing").expect("p");
+        let progressing =
+            get(status["conditions"].as_array().expect("c"), "Progressing").expect("p");
         assert_eq!(progressing["reason"], "NewReplicaSetAvailable");
-        assert_eq!(progressing["message"], "ReplicaSet \"web-abc\" has successfully progressed.");
-        assert_eq!(progressing["lastTransitionTime"], render_stamp(t0), "still True: transition kept");
+        assert_eq!(
+            progressing["message"],
+            "ReplicaSet \"web-abc\" has successfully progressed."
+        );
+        assert_eq!(
+            progressing["lastTransitionTime"],
+            render_stamp(t0),
+            "still True: transition kept"
+        );
         assert!(recheck.is_none());
         assert!(status.get("unavailableReplicas").is_none());
         assert_eq!(health(&d, status), (HealthStatus::Healthy, String::new()));
@@ -705,8 +834,16 @@ mod tests {
     fn no_progress_past_the_deadline_is_degraded() {
         let t0 = 1_700_000_000;
         let d = deployment(1, 2, json!({}));
-        let counts = Counts { replicas: 2, updated: 2, total_spec: 2, ..Default::default() };
-        let note = Some(("NewReplicaSetCreated", "Created new replica set \"web-abc\"".to_string()));
+        let counts = Counts {
+            replicas: 2,
+            updated: 2,
+            total_spec: 2,
+            ..Default::default()
+        };
+        let note = Some((
+            "NewReplicaSetCreated",
+            "Created new replica set \"web-abc\"".to_string(),
+        ));
         let (status, _) = step(&d, counts, note, t0);
         let d = deployment(1, 2, status);
         let (status, recheck) = step(&d, counts, None, t0 + 100);
@@ -714,24 +851,39 @@ mod tests {
         let d = deployment(1, 2, status);
         let (status, recheck) = step(&d, counts, None, t0 + 601);
         assert!(recheck.is_none());
-        let progressing = get(status["conditions"].as_array().expect("c"), "Progressing").expect("p");
+        let progressing =
+            get(status["conditions"].as_array().expect("c"), "Progressing").expect("p");
         assert_eq!(progressing["status"], "False");
         assert_eq!(progressing["reason"], "ProgressDeadlineExceeded");
         assert_eq!(
             health(&d, status),
-            (HealthStatus::Degraded, "Deployment \"web\" exceeded its progress deadline".to_string())
+            (
+                HealthStatus::Degraded,
+                "Deployment \"web\" exceeded its progress deadline".to_string()
+            )
         );
     }
 
     #[test]
     fn progress_refreshes_the_update_time_but_not_the_transition() {
         let t0 = 1_700_000_000;
-        let d = deployment(2, 3, json!({"observedGeneration": 2, "replicas": 3, "updatedReplicas": 1, "readyReplicas": 3, "availableReplicas": 3,
+        let d = deployment(
+            2,
+            3,
+            json!({"observedGeneration": 2, "replicas": 3, "updatedReplicas": 1, "readyReplicas": 3, "availableReplicas": 3,
             "conditions": [{"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated", "message": "x",
-                            "lastUpdateTime": render_stamp(t0), "lastTransitionTime": render_stamp(t0 - 50)}]}));
-        let counts = Counts { replicas: 4, updated: 2, ready: 3, available: 3, total_spec: 4 };
+                            "lastUpdateTime": render_stamp(t0), "lastTransitionTime": render_stamp(t0 - 50)}]}),
+        );
+        let counts = Counts {
+            replicas: 4,
+            updated: 2,
+            ready: 3,
+            available: 3,
+            total_spec: 4,
+        };
         let (status, _) = step(&d, counts, None, t0 + 30);
-        let progressing = get(status["conditions"].as_array().expect("c"), "Progressing").expect("p");
+        let progressing =
+            get(status["conditions"].as_array().expect("c"), "Progressing").expect("p");
         assert_eq!(progressing["lastUpdateTime"], render_stamp(t0 + 30));
         assert_eq!(progressing["lastTransitionTime"], render_stamp(t0 - 50));
         assert_eq!(
@@ -745,7 +897,8 @@ mod tests {
         let mut d = deployment(1, 1, json!({}));
         d["spec"]["paused"] = json!(true);
         let (status, _) = step(&d, Counts::default(), None, 1_700_000_000);
-        let progressing = get(status["conditions"].as_array().expect("c"), "Progressing").expect("p");
+        let progressing =
+            get(status["conditions"].as_array().expect("c"), "Progressing").expect("p");
         assert_eq!(progressing["reason"], "DeploymentPaused");
         assert_eq!(progressing["status"], "Unknown");
     }
@@ -760,7 +913,10 @@ mod tests {
         let hash = spec.hash.as_str();
         assert_eq!(rs["metadata"]["name"], format!("web-{hash}"));
         assert_eq!(rs["metadata"]["labels"][POD_TEMPLATE_HASH], hash);
-        assert_eq!(rs["spec"]["selector"]["matchLabels"][POD_TEMPLATE_HASH], hash);
+        assert_eq!(
+            rs["spec"]["selector"]["matchLabels"][POD_TEMPLATE_HASH],
+            hash
+        );
         assert_eq!(rs["spec"]["template"]["metadata"]["labels"]["app"], "web");
         assert_eq!(rs["metadata"]["annotations"][REVISION], "2");
         assert_eq!(rs["metadata"]["annotations"][MAX_REPLICAS], "4");

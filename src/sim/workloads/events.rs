@@ -318,7 +318,9 @@ mod tests {
             burst: 10.0,
             refilled: now,
         };
-        let normal = (0..20).filter(|_| budget.take(Severity::Normal, now)).count();
+        let normal = (0..20)
+            .filter(|_| budget.take(Severity::Normal, now))
+            .count();
         assert_eq!(normal, 8);
         let warnings = (0..20)
             .filter(|_| budget.take(Severity::Warning, now))

@@ -263,7 +263,14 @@ impl Controller {
     }
 
     /// Schedules a step of a container at its current epoch after a jittered delay.
-    fn container_timer(&mut self, key: &Key, index: usize, step: Step, delay: Duration, jitter: f64) {
+    fn container_timer(
+        &mut self,
+        key: &Key,
+        index: usize,
+        step: Step,
+        delay: Duration,
+        jitter: f64,
+    ) {
         let Some(epoch) = self
             .pods
             .get(key)
@@ -319,8 +326,8 @@ impl Controller {
         let crash_after = faults.crash_after.unwrap_or(self.opts.crash_after);
         let ready_in = faults.ready_after.unwrap_or(self.opts.ready_delay);
         // A crash-looping app fails before its readiness probe ever passes, unless told otherwise.
-        let becomes_ready =
-            !faults.never_ready && (!crashes || (faults.ready_after.is_some() && ready_in < crash_after));
+        let becomes_ready = !faults.never_ready
+            && (!crashes || (faults.ready_after.is_some() && ready_in < crash_after));
         if !ready && becomes_ready {
             self.container_timer(key, index, Step::Ready, ready_in, 0.2);
         }
@@ -369,7 +376,10 @@ impl Controller {
             Step::Crash => self.crash(&ctx),
             Step::CrashBackOff => self.crash_back_off(&ctx),
             Step::Restart => {
-                let message = format!("Container image \"{}\" already present on machine", ctx.image);
+                let message = format!(
+                    "Container image \"{}\" already present on machine",
+                    ctx.image
+                );
                 self.kubelet_event(&ctx, Severity::Normal, "Pulled", &message);
                 self.created_and_started(&ctx);
             }
@@ -398,7 +408,13 @@ impl Controller {
             let failed = format!("Failed to pull image \"{}\": {message}", ctx.image);
             self.kubelet_event(ctx, Severity::Warning, "Failed", &failed);
             self.kubelet_event(ctx, Severity::Warning, "Failed", "Error: ErrImagePull");
-            self.container_timer(&ctx.key, ctx.index, Step::PullBackOff, ERR_IMAGE_PULL_FOR, 0.2);
+            self.container_timer(
+                &ctx.key,
+                ctx.index,
+                Step::PullBackOff,
+                ERR_IMAGE_PULL_FOR,
+                0.2,
+            );
             self.touch_pod(&ctx.key);
             return;
         }
@@ -407,7 +423,10 @@ impl Controller {
             .get_mut(&ctx.node)
             .is_some_and(|n| !n.images.insert(ctx.image.clone()));
         let message = if present {
-            format!("Container image \"{}\" already present on machine", ctx.image)
+            format!(
+                "Container image \"{}\" already present on machine",
+                ctx.image
+            )
         } else {
             let secs = self.opts.pull_delay.as_secs_f64() * (0.8 + 0.4 * self.rng.unit());
             format!(
@@ -509,7 +528,11 @@ impl Controller {
         };
         c.state = ContainerState::Terminated(Terminated {
             exit_code,
-            reason: if exit_code == 137 { "OOMKilled" } else { "Error" },
+            reason: if exit_code == 137 {
+                "OOMKilled"
+            } else {
+                "Error"
+            },
             started_at,
             finished_at: now,
             container_id: c.instance,
@@ -689,7 +712,8 @@ impl Controller {
             let Some(key) = self.churnable.get(i).cloned() else {
                 break;
             };
-            if self.rng.below(2) == 0 {
+            // Two restart bumps for every readiness flap: a flap also moves its owners' status.
+            if self.rng.below(3) > 0 {
                 self.churn_restart(&key);
                 self.churn.carry -= 1.0;
             } else {

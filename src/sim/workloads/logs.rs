@@ -78,7 +78,9 @@ fn iso() -> String {
 /// The lines a container prints when it starts.
 pub fn startup(flavor: Flavor, ctx: &LogContext<'_>) -> Vec<String> {
     let version = version_of(ctx.image);
-    let ip = ctx.ip.map_or_else(|| "0.0.0.0".to_string(), |ip| ip.to_string());
+    let ip = ctx
+        .ip
+        .map_or_else(|| "0.0.0.0".to_string(), |ip| ip.to_string());
     match flavor {
         Flavor::Nginx => vec![
             "/docker-entrypoint.sh: Configuration complete; ready for start up".to_string(),
@@ -86,29 +88,75 @@ pub fn startup(flavor: Flavor, ctx: &LogContext<'_>) -> Vec<String> {
             format!("{} [notice] 1#1: start worker processes", stamp()),
         ],
         Flavor::Postgres => vec![
-            format!("{} UTC [1] LOG:  starting PostgreSQL {version} on x86_64-pc-linux-gnu", iso()),
-            format!("{} UTC [1] LOG:  listening on IPv4 address \"0.0.0.0\", port 5432", iso()),
-            format!("{} UTC [1] LOG:  database system is ready to accept connections", iso()),
+            format!(
+                "{} UTC [1] LOG:  starting PostgreSQL {version} on x86_64-pc-linux-gnu",
+                iso()
+            ),
+            format!(
+                "{} UTC [1] LOG:  listening on IPv4 address \"0.0.0.0\", port 5432",
+                iso()
+            ),
+            format!(
+                "{} UTC [1] LOG:  database system is ready to accept connections",
+                iso()
+            ),
         ],
         Flavor::Redis => vec![
-            format!("1:C {} * Redis version={version}, bits=64, pid=1, just started", iso()),
+            format!(
+                "1:C {} * Redis version={version}, bits=64, pid=1, just started",
+                iso()
+            ),
             format!("1:M {} * Running mode=standalone, port=6379.", iso()),
             format!("1:M {} * Ready to accept connections tcp", iso()),
         ],
         Flavor::Python => vec![
-            format!("[I {} {}] Starting {} {version}", iso(), ctx.container, ctx.pod),
-            format!("[I {} {}] Listening on http://{ip}:8080/", iso(), ctx.container),
-            format!("[I {} {}] Application startup complete.", iso(), ctx.container),
+            format!(
+                "[I {} {}] Starting {} {version}",
+                iso(),
+                ctx.container,
+                ctx.pod
+            ),
+            format!(
+                "[I {} {}] Listening on http://{ip}:8080/",
+                iso(),
+                ctx.container
+            ),
+            format!(
+                "[I {} {}] Application startup complete.",
+                iso(),
+                ctx.container
+            ),
         ],
         Flavor::Java => vec![
-            format!("{} INFO  [main] Starting {} version {version} (JDK 21.0.5)", iso(), ctx.container),
-            format!("{} INFO  [main] Tomcat initialized with port 8080 (http)", iso()),
-            format!("{} INFO  [main] Started {} in 4.812 seconds", iso(), ctx.container),
+            format!(
+                "{} INFO  [main] Starting {} version {version} (JDK 21.0.5)",
+                iso(),
+                ctx.container
+            ),
+            format!(
+                "{} INFO  [main] Tomcat initialized with port 8080 (http)",
+                iso()
+            ),
+            format!(
+                "{} INFO  [main] Started {} in 4.812 seconds",
+                iso(),
+                ctx.container
+            ),
         ],
         Flavor::Go => vec![
-            format!("{{\"level\":\"info\",\"ts\":\"{}\",\"msg\":\"starting\",\"component\":\"{}\",\"version\":\"{version}\"}}", iso(), ctx.container),
-            format!("{{\"level\":\"info\",\"ts\":\"{}\",\"msg\":\"listening\",\"addr\":\"{ip}:8080\"}}", iso()),
-            format!("{{\"level\":\"info\",\"ts\":\"{}\",\"msg\":\"ready\"}}", iso()),
+            format!(
+                "{{\"level\":\"info\",\"ts\":\"{}\",\"msg\":\"starting\",\"component\":\"{}\",\"version\":\"{version}\"}}",
+                iso(),
+                ctx.container
+            ),
+            format!(
+                "{{\"level\":\"info\",\"ts\":\"{}\",\"msg\":\"listening\",\"addr\":\"{ip}:8080\"}}",
+                iso()
+            ),
+            format!(
+                "{{\"level\":\"info\",\"ts\":\"{}\",\"msg\":\"ready\"}}",
+                iso()
+            ),
         ],
     }
 }
@@ -122,6 +170,14 @@ const PATHS: [&str; 6] = [
     "/api/v1/users/me",
 ];
 
+fn user_agent(path: &str) -> &'static str {
+    match path {
+        "/healthz" => "kube-probe/1.32",
+        "/metrics" => "Prometheus/2.55.1",
+        _ => "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    }
+}
+
 /// One line of ordinary activity: a request, a checkpoint, a heartbeat.
 pub fn periodic(flavor: Flavor, ctx: &LogContext<'_>, rng: &mut Rng) -> String {
     let path = PATHS[rng.below(PATHS.len())];
@@ -130,9 +186,10 @@ pub fn periodic(flavor: Flavor, ctx: &LogContext<'_>, rng: &mut Rng) -> String {
     let client = format!("10.244.{}.{}", rng.below(8), 2 + rng.below(250));
     match flavor {
         Flavor::Nginx => format!(
-            "{client} - - [{}] \"GET {path} HTTP/1.1\" {status} {} \"-\" \"kube-probe/1.32\"",
+            "{client} - - [{}] \"GET {path} HTTP/1.1\" {status} {} \"-\" \"{}\"",
             Utc::now().format("%d/%b/%Y:%H:%M:%S +0000"),
-            100 + rng.below(4000)
+            100 + rng.below(4000),
+            user_agent(path)
         ),
         Flavor::Postgres => format!(
             "{} UTC [{}] LOG:  checkpoint complete: wrote {} buffers ({:.1}%); distance={} kB",
@@ -243,8 +300,14 @@ mod tests {
             Flavor::of_image("ghcr.io/cloudnative-pg/postgresql:16"),
             Flavor::Postgres
         );
-        assert_eq!(Flavor::of_image("quay.io/jupyterhub/k8s-hub:4"), Flavor::Python);
-        assert_eq!(Flavor::of_image("quay.io/keycloak/keycloak:26"), Flavor::Java);
+        assert_eq!(
+            Flavor::of_image("quay.io/jupyterhub/k8s-hub:4"),
+            Flavor::Python
+        );
+        assert_eq!(
+            Flavor::of_image("quay.io/keycloak/keycloak:26"),
+            Flavor::Java
+        );
         assert_eq!(Flavor::of_image("ghcr.io/k8tre/api:v1"), Flavor::Go);
     }
 

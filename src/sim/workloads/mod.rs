@@ -25,8 +25,9 @@
 //! then every change), keeps slim caches (a few hundred bytes per pod), and reconciles from
 //! de-duplicating work queues. Every delayed transition — a pull finishing, a probe passing, a
 //! crash, a back-off ending, a load balancer appearing — is an entry in one timer queue, not a
-//! task or sleep per pod. A round does at most `writes_per_round` writes and then yields, so
-//! 25,000 new pods are created in steady slices without starving the API server; when idle,
+//! task or sleep per pod. A round does at most `writes_per_round` writes or runs `round_time`
+//! (2 ms) and then yields, so 25,000 new pods are created in steady slices while the API
+//! server's requests interleave; when idle,
 //! the task sleeps until the next timer (about one wakeup a second for periodic logs). If the
 //! watch falls behind (broadcast lag) the caches are rebuilt from the store, like an
 //! informer's relist. All writes go through `ClusterState` with the real components' field
@@ -120,6 +121,9 @@ pub struct WorkloadOptions {
     pub seed: u64,
     /// Writes per controller round before yielding to the runtime.
     pub writes_per_round: usize,
+    /// Longest a controller round runs (real time) before yielding, so the API server's
+    /// requests interleave with a burst of controller work.
+    pub round_time: Duration,
 }
 
 impl Default for WorkloadOptions {
@@ -144,6 +148,7 @@ impl Default for WorkloadOptions {
             churn_per_sec: 0.0,
             seed: 0x6b38_7472_6500_0001,
             writes_per_round: 256,
+            round_time: Duration::from_millis(2),
         }
     }
 }

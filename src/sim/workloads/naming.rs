@@ -212,7 +212,10 @@ mod tests {
 
     #[test]
     fn images_are_normalized_like_containerd_reports_them() {
-        assert_eq!(normalize_image("nginx:1.27"), "docker.io/library/nginx:1.27");
+        assert_eq!(
+            normalize_image("nginx:1.27"),
+            "docker.io/library/nginx:1.27"
+        );
         assert_eq!(normalize_image("nginx"), "docker.io/library/nginx:latest");
         assert_eq!(
             normalize_image("bitnami/redis:7"),

@@ -116,9 +116,21 @@ pub fn node_conditions(state: &NodeState, now: Stamp) -> Value {
             "reason": "KubeletNotReady", "message": message}),
     };
     json!([
-        pressure("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-        pressure("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-        pressure("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+        pressure(
+            "MemoryPressure",
+            "KubeletHasSufficientMemory",
+            "kubelet has sufficient memory available"
+        ),
+        pressure(
+            "DiskPressure",
+            "KubeletHasNoDiskPressure",
+            "kubelet has no disk pressure"
+        ),
+        pressure(
+            "PIDPressure",
+            "KubeletHasSufficientPID",
+            "kubelet has sufficient PID available"
+        ),
         ready,
     ])
 }
@@ -256,9 +268,7 @@ impl Controller {
                     epoch: 0,
                 },
             );
-            let heartbeat = self
-                .rng
-                .jitter(self.opts.node_status_interval, 0.5);
+            let heartbeat = self.rng.jitter(self.opts.node_status_interval, 0.5);
             self.schedule(heartbeat, Timer::NodeHeartbeat(name.clone()));
         }
         let Some(node) = self.nodes.get_mut(&name) else {

@@ -145,13 +145,15 @@ impl Probe {
             Probe::Http { path, port } => format!(
                 "Readiness probe failed: Get \"http://{ip}:{port}{path}\": dial tcp {ip}:{port}: connect: connection refused"
             ),
-            Probe::Tcp { port } => format!(
-                "Readiness probe failed: dial tcp {ip}:{port}: connect: connection refused"
-            ),
-            Probe::Exec { command } => format!(
-                "Readiness probe failed: command \"{command}\" exited with 1"
-            ),
-            Probe::None => "Readiness probe failed: HTTP probe failed with statuscode: 503".to_string(),
+            Probe::Tcp { port } => {
+                format!("Readiness probe failed: dial tcp {ip}:{port}: connect: connection refused")
+            }
+            Probe::Exec { command } => {
+                format!("Readiness probe failed: command \"{command}\" exited with 1")
+            }
+            Probe::None => {
+                "Readiness probe failed: HTTP probe failed with statuscode: 503".to_string()
+            }
         }
     }
 }
@@ -217,9 +219,10 @@ impl ContainerSim {
         out.insert("state".into(), render_state(&self.state));
         out.insert(
             "lastState".into(),
-            self.last
-                .as_ref()
-                .map_or_else(|| json!({}), |t| json!({"terminated": render_terminated(t)})),
+            self.last.as_ref().map_or_else(
+                || json!({}),
+                |t| json!({"terminated": render_terminated(t)}),
+            ),
         );
         out.insert("ready".into(), json!(self.ready));
         out.insert("restartCount".into(), json!(self.restarts));
@@ -388,24 +391,31 @@ impl PodState {
     pub fn render_status(&self) -> Value {
         let mut status = Map::new();
         let mut conditions = Vec::new();
-        let condition = |type_: &str, ok: bool, at: Stamp, reason: Option<&str>, message: Option<String>| {
-            let mut c = json!({
-                "type": type_,
-                "status": if ok { "True" } else { "False" },
-                "lastProbeTime": null,
-                "lastTransitionTime": render_stamp(at),
-            });
-            if let Some(reason) = reason {
-                c["reason"] = json!(reason);
-            }
-            if let Some(message) = message {
-                c["message"] = json!(message);
-            }
-            c
-        };
+        let condition =
+            |type_: &str, ok: bool, at: Stamp, reason: Option<&str>, message: Option<String>| {
+                let mut c = json!({
+                    "type": type_,
+                    "status": if ok { "True" } else { "False" },
+                    "lastProbeTime": null,
+                    "lastTransitionTime": render_stamp(at),
+                });
+                if let Some(reason) = reason {
+                    c["reason"] = json!(reason);
+                }
+                if let Some(message) = message {
+                    c["message"] = json!(message);
+                }
+                c
+            };
         if self.kubelet_started {
             let started = self.times.started.unwrap_or(self.times.created);
-            conditions.push(condition("PodReadyToStartContainers", true, started, None, None));
+            conditions.push(condition(
+                "PodReadyToStartContainers",
+                true,
+                started,
+                None,
+                None,
+            ));
             conditions.push(condition("Initialized", true, started, None, None));
             let unready = (!self.containers_ready).then(|| self.unready_message());
             let (ready_reason, ready_message) = if self.containers_ready && !self.node_ready {
@@ -581,7 +591,9 @@ mod tests {
     }
 
     fn health_of(state: &PodState) -> HealthStatus {
-        health::assess(&as_pod(state)).expect("pods have health").status
+        health::assess(&as_pod(state))
+            .expect("pods have health")
+            .status
     }
 
     #[test]
@@ -639,7 +651,10 @@ mod tests {
 
         pod.node_ready = false;
         assert!(pod.refresh(1_700_000_009));
-        assert_eq!(pod.render_status()["conditions"][2]["reason"], "NodeNotReady");
+        assert_eq!(
+            pod.render_status()["conditions"][2]["reason"],
+            "NodeNotReady"
+        );
     }
 
     #[test]
@@ -683,11 +698,12 @@ mod tests {
 
     #[test]
     fn qos_classes() {
-        assert_eq!(qos_class(&json!({"containers": [{"name": "a"}]})), "BestEffort");
         assert_eq!(
-            qos_class(
-                &json!({"containers": [{"resources": {"requests": {"cpu": "100m"}}}]})
-            ),
+            qos_class(&json!({"containers": [{"name": "a"}]})),
+            "BestEffort"
+        );
+        assert_eq!(
+            qos_class(&json!({"containers": [{"resources": {"requests": {"cpu": "100m"}}}]})),
             "Burstable"
         );
         assert_eq!(

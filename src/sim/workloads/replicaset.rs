@@ -25,7 +25,10 @@ fn deletion_rank(pod: &PodState) -> (u8, std::cmp::Reverse<Instant>) {
     } else {
         3
     };
-    (class, std::cmp::Reverse(pod.ready_since.unwrap_or(pod.created_at)))
+    (
+        class,
+        std::cmp::Reverse(pod.ready_since.unwrap_or(pod.created_at)),
+    )
 }
 
 /// Is the pod available: Ready for at least `min_ready_seconds` (simulated)?
@@ -148,7 +151,7 @@ impl Controller {
                 .iter()
                 .filter_map(|k| self.pods.get(k).map(|p| (k.clone(), deletion_rank(p))))
                 .collect();
-            victims.sort_by(|a, b| a.1.cmp(&b.1));
+            victims.sort_by_key(|v| v.1);
             for (victim, _) in victims.into_iter().take((-diff) as usize) {
                 if !self.has_budget() {
                     self.queues.replicasets.push(key.clone());
@@ -247,7 +250,10 @@ impl Controller {
         if status.available > 0 {
             body.insert("availableReplicas".into(), json!(status.available));
         }
-        body.insert("observedGeneration".into(), json!(status.observed_generation));
+        body.insert(
+            "observedGeneration".into(),
+            json!(status.observed_generation),
+        );
         let replicasets = self.w.types.replicasets.clone();
         match self.status_write(&replicasets, key, Value::Object(body), CONTROLLER_MANAGER) {
             Ok(written) => {
@@ -284,7 +290,10 @@ mod tests {
             "u1",
             &[("extra", "1".to_string())],
         );
-        assert_eq!(pod["metadata"]["labels"], json!({"app": "web", "extra": "1"}));
+        assert_eq!(
+            pod["metadata"]["labels"],
+            json!({"app": "web", "extra": "1"})
+        );
         assert_eq!(
             pod["metadata"]["annotations"]["sim.k8tre.io/never-ready"],
             "true"

@@ -45,7 +45,12 @@ pub fn fenceposts(strategy: Option<&Value>, replicas: i64) -> (i64, i64) {
         return (0, 0);
     }
     let rolling = strategy.and_then(|s| s.get("rollingUpdate"));
-    let surge = int_or_percent(rolling.and_then(|r| r.get("maxSurge")), "25%", replicas, true);
+    let surge = int_or_percent(
+        rolling.and_then(|r| r.get("maxSurge")),
+        "25%",
+        replicas,
+        true,
+    );
     let unavailable = int_or_percent(
         rolling.and_then(|r| r.get("maxUnavailable")),
         "25%",
@@ -146,7 +151,10 @@ mod tests {
     #[test]
     fn fenceposts_never_both_zero() {
         assert_eq!(fenceposts(None, 3), (1, 0));
-        assert_eq!(fenceposts(Some(&json!({"type": "RollingUpdate"})), 4), (1, 1));
+        assert_eq!(
+            fenceposts(Some(&json!({"type": "RollingUpdate"})), 4),
+            (1, 1)
+        );
         assert_eq!(
             fenceposts(
                 Some(

@@ -40,10 +40,7 @@ impl Rejections {
             ));
         }
         if self.unschedulable > 0 {
-            parts.push(format!(
-                "{} node(s) were unschedulable",
-                self.unschedulable
-            ));
+            parts.push(format!("{} node(s) were unschedulable", self.unschedulable));
         }
         if self.full > 0 {
             parts.push(format!("{} Too many pods", self.full));
@@ -135,7 +132,8 @@ impl Controller {
                         }
                         self.parked.remove(key);
                         self.bind_locally(key, node.clone());
-                        let message = format!("Successfully assigned {}/{} to {node}", key.0, key.1);
+                        let message =
+                            format!("Successfully assigned {}/{} to {node}", key.0, key.1);
                         self.event(&involved, Severity::Normal, "Scheduled", &message, source);
                         self.note_claims(&key.0, &obj);
                         self.start_pod_if_possible(key);
@@ -156,7 +154,13 @@ impl Controller {
                     if let Some(pod) = self.pods.get_mut(key) {
                         pod.unschedulable = Some(message.clone());
                     }
-                    self.event(&involved, Severity::Warning, "FailedScheduling", &message, source);
+                    self.event(
+                        &involved,
+                        Severity::Warning,
+                        "FailedScheduling",
+                        &message,
+                        source,
+                    );
                     self.touch_pod(key);
                 }
             }

@@ -91,9 +91,12 @@ impl Controller {
             }
             (false, true, _) => {
                 let services = self.w.types.services.clone();
-                if let Ok(written) =
-                    self.status_write(&services, key, json!({"loadBalancer": {}}), SERVICE_CONTROLLER)
-                    && let Some(s) = self.services.get_mut(key)
+                if let Ok(written) = self.status_write(
+                    &services,
+                    key,
+                    json!({"loadBalancer": {}}),
+                    SERVICE_CONTROLLER,
+                ) && let Some(s) = self.services.get_mut(key)
                 {
                     s.has_ingress = false;
                     s.rv = s.rv.max(rv_of(&written));
@@ -114,7 +117,8 @@ impl Controller {
         }
         let ip = load_balancer_ip(self.next_lb_ip);
         self.next_lb_ip += 1;
-        let status = json!({"loadBalancer": {"ingress": [{"ip": ip.to_string(), "ipMode": "VIP"}]}});
+        let status =
+            json!({"loadBalancer": {"ingress": [{"ip": ip.to_string(), "ipMode": "VIP"}]}});
         let services = self.w.types.services.clone();
         match self.status_write(&services, key, status, SERVICE_CONTROLLER) {
             Ok(written) => {

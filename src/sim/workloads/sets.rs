@@ -138,7 +138,9 @@ mod tests {
         for i in 0..4 {
             s.insert(i);
         }
-        let mut seen: Vec<i32> = (0..4).filter_map(|_| s.next_round_robin().copied()).collect();
+        let mut seen: Vec<i32> = (0..4)
+            .filter_map(|_| s.next_round_robin().copied())
+            .collect();
         seen.sort();
         assert_eq!(seen, vec![0, 1, 2, 3]);
     }

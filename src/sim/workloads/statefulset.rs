@@ -171,7 +171,10 @@ impl Controller {
                 return;
             }
             if self.delete_pod(&member.key, CONTROLLER_MANAGER) {
-                let message = format!("delete Pod {} in StatefulSet {} successful", member.key.1, key.1);
+                let message = format!(
+                    "delete Pod {} in StatefulSet {} successful",
+                    member.key.1, key.1
+                );
                 self.sts_event(key, uid, "SuccessfulDelete", &message);
             }
             if !spec.parallel {
@@ -191,13 +194,23 @@ impl Controller {
             && let Some(member) = members.get(&ordinal)
             && self.delete_pod(&member.key, CONTROLLER_MANAGER)
         {
-            let message = format!("delete Pod {} in StatefulSet {} successful", member.key.1, key.1);
+            let message = format!(
+                "delete Pod {} in StatefulSet {} successful",
+                member.key.1, key.1
+            );
             self.sts_event(key, uid, "SuccessfulDelete", &message);
         }
     }
 
     /// Creates the claims and the pod of one ordinal.
-    fn create_member(&mut self, key: &Key, uid: &Arc<str>, sts: &Value, spec: &StsSpec, ordinal: u32) {
+    fn create_member(
+        &mut self,
+        key: &Key,
+        uid: &Arc<str>,
+        sts: &Value,
+        spec: &StsSpec,
+        ordinal: u32,
+    ) {
         let pod_name = format!("{}-{ordinal}", key.1);
         let mut template = sts
             .pointer("/spec/template")
@@ -211,13 +224,15 @@ impl Controller {
                 pod_spec.insert("subdomain".into(), json!(service));
             }
             if !claims.is_empty() {
-                let volumes = pod_spec
-                    .entry("volumes")
-                    .or_insert_with(|| json!([]));
+                let volumes = pod_spec.entry("volumes").or_insert_with(|| json!([]));
                 if let Some(volumes) = volumes.as_array_mut() {
                     for (volume, claim) in claims {
-                        volumes.retain(|v| v.get("name").and_then(Value::as_str) != Some(volume.as_str()));
-                        volumes.push(json!({"name": volume, "persistentVolumeClaim": {"claimName": claim}}));
+                        volumes.retain(|v| {
+                            v.get("name").and_then(Value::as_str) != Some(volume.as_str())
+                        });
+                        volumes.push(
+                            json!({"name": volume, "persistentVolumeClaim": {"claimName": claim}}),
+                        );
                     }
                 }
             }
@@ -285,8 +300,14 @@ impl Controller {
                 "metadata": {"name": claim, "namespace": &*key.0, "labels": labels},
                 "spec": template.get("spec").cloned().unwrap_or_else(|| json!({})),
             });
-            if self.create_write(&pvcs, &key.0, pvc, CONTROLLER_MANAGER).is_ok() {
-                let message = format!("create Claim {claim} Pod {pod_name} in StatefulSet {} success", key.1);
+            if self
+                .create_write(&pvcs, &key.0, pvc, CONTROLLER_MANAGER)
+                .is_ok()
+            {
+                let message = format!(
+                    "create Claim {claim} Pod {pod_name} in StatefulSet {} success",
+                    key.1
+                );
                 self.sts_event(key, uid, "SuccessfulCreate", &message);
             }
         }
@@ -337,7 +358,10 @@ impl Controller {
             current = updated;
         }
         let mut status = Map::new();
-        status.insert("observedGeneration".into(), json!(int(sts, "/metadata/generation")));
+        status.insert(
+            "observedGeneration".into(),
+            json!(int(sts, "/metadata/generation")),
+        );
         status.insert("replicas".into(), json!(replicas));
         if ready > 0 {
             status.insert("readyReplicas".into(), json!(ready));

@@ -25,7 +25,10 @@ fn class_for<'a>(
     claim: &'a Value,
     classes: &'a std::collections::HashMap<Arc<str>, ClassInfo>,
 ) -> Result<Option<(String, &'a ClassInfo)>, String> {
-    match claim.pointer("/spec/storageClassName").and_then(Value::as_str) {
+    match claim
+        .pointer("/spec/storageClassName")
+        .and_then(Value::as_str)
+    {
         Some("") => Ok(None),
         Some(name) => classes
             .get(name)
@@ -184,7 +187,10 @@ impl Controller {
                     "Waiting for a volume to be created either by the external provisioner '{provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered."
                 );
                 self.announce(key, "ExternalProvisioning", Severity::Normal, &message);
-                let message = format!("External provisioner is provisioning volume for claim \"{}/{}\"", key.0, key.1);
+                let message = format!(
+                    "External provisioner is provisioning volume for claim \"{}/{}\"",
+                    key.0, key.1
+                );
                 self.announce(key, "Provisioning", Severity::Normal, &message);
                 if let Some(state) = self.pvcs.get_mut(key) {
                     state.bind_scheduled = true;
@@ -238,7 +244,8 @@ impl Controller {
             .pointer("/spec/accessModes")
             .cloned()
             .unwrap_or_else(|| json!(["ReadWriteOnce"]));
-        let status = json!({"phase": "Bound", "accessModes": modes, "capacity": {"storage": capacity}});
+        let status =
+            json!({"phase": "Bound", "accessModes": modes, "capacity": {"storage": capacity}});
         match self.status_write(&pvcs, key, status, PV_CONTROLLER) {
             Ok(written) => {
                 if let Some(state) = self.pvcs.get_mut(key) {
@@ -278,10 +285,19 @@ mod tests {
             None => json!({"spec": {}}),
         };
         let name = |r: Result<Option<(String, &ClassInfo)>, String>| r.map(|o| o.map(|(n, _)| n));
-        assert_eq!(name(class_for(&claim(Some("slow")), &classes)), Ok(Some("slow".into())));
-        assert_eq!(name(class_for(&claim(None), &classes)), Ok(Some("gp3".into())));
+        assert_eq!(
+            name(class_for(&claim(Some("slow")), &classes)),
+            Ok(Some("slow".into()))
+        );
+        assert_eq!(
+            name(class_for(&claim(None), &classes)),
+            Ok(Some("gp3".into()))
+        );
         assert_eq!(name(class_for(&claim(Some("")), &classes)), Ok(None));
-        assert_eq!(name(class_for(&claim(Some("fast")), &classes)), Err("fast".into()));
+        assert_eq!(
+            name(class_for(&claim(Some("fast")), &classes)),
+            Err("fast".into())
+        );
         classes.clear();
         assert_eq!(name(class_for(&claim(None), &classes)), Ok(None));
     }

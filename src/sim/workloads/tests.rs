@@ -26,7 +26,10 @@ fn cluster(name: &str) -> Arc<ClusterState> {
         Users::generate(name),
         None,
     ));
-    create(&c, json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}));
+    create(
+        &c,
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}),
+    );
     c
 }
 
@@ -39,7 +42,10 @@ fn start(c: &Arc<ClusterState>, options: WorkloadOptions) -> WorkloadsHandle {
 }
 
 fn rt(c: &ClusterState, api_version: &str, kind: &str) -> Arc<ResourceType> {
-    c.registry.read().by_kind(api_version, kind).expect("served")
+    c.registry
+        .read()
+        .by_kind(api_version, kind)
+        .expect("served")
 }
 
 fn type_of(c: &ClusterState, obj: &Value) -> Arc<ResourceType> {
@@ -105,7 +111,10 @@ async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
         if let Some(v) = check() {
             return v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -142,9 +151,10 @@ fn pods_of(c: &ClusterState, prefix: &str) -> Vec<Value> {
 }
 
 fn is_ready(pod: &Value) -> bool {
-    pod["status"]["conditions"]
-        .as_array()
-        .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+    pod["status"]["conditions"].as_array().is_some_and(|cs| {
+        cs.iter()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,17 +172,33 @@ async fn deployment_rolls_out_and_rolls_over_to_a_new_template() {
     assert!(seen.contains(&HealthStatus::Progressing), "{seen:?}");
     assert_eq!(d["status"]["availableReplicas"], 3);
     assert_eq!(d["status"]["updatedReplicas"], 3);
-    assert_eq!(d["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "1");
+    assert_eq!(
+        d["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "1"
+    );
     let conditions = d["status"]["conditions"].as_array().expect("conditions");
-    assert!(conditions.iter().any(|c| c["type"] == "Available" && c["status"] == "True"));
-    assert!(conditions.iter().any(|c| c["reason"] == "NewReplicaSetAvailable"));
+    assert!(
+        conditions
+            .iter()
+            .any(|c| c["type"] == "Available" && c["status"] == "True")
+    );
+    assert!(
+        conditions
+            .iter()
+            .any(|c| c["reason"] == "NewReplicaSetAvailable")
+    );
 
     let rss = list(&c, "apps/v1", "ReplicaSet", Some("default"));
     assert_eq!(rss.len(), 1);
     let rs = &rss[0];
-    let hash = rs["metadata"]["labels"]["pod-template-hash"].as_str().expect("hash");
+    let hash = rs["metadata"]["labels"]["pod-template-hash"]
+        .as_str()
+        .expect("hash");
     assert_eq!(rs["metadata"]["name"], format!("web-{hash}"));
-    assert_eq!(rs["metadata"]["ownerReferences"][0]["uid"], d["metadata"]["uid"]);
+    assert_eq!(
+        rs["metadata"]["ownerReferences"][0]["uid"],
+        d["metadata"]["uid"]
+    );
     assert_eq!(rs["status"]["readyReplicas"], 3);
     let pods = pods_of(&c, "web-");
     assert_eq!(pods.len(), 3);
@@ -180,28 +206,46 @@ async fn deployment_rolls_out_and_rolls_over_to_a_new_template() {
         assert!(is_ready(pod), "{pod}");
         assert_eq!(pod["status"]["phase"], "Running");
         assert_eq!(pod["metadata"]["labels"]["pod-template-hash"], hash);
-        assert!(pod["spec"]["nodeName"].as_str().is_some_and(|n| n.starts_with("dev-node-")));
-        assert!(pod["status"]["podIP"].as_str().is_some_and(|ip| ip.starts_with("10.244.")));
+        assert!(
+            pod["spec"]["nodeName"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("dev-node-"))
+        );
+        assert!(
+            pod["status"]["podIP"]
+                .as_str()
+                .is_some_and(|ip| ip.starts_with("10.244."))
+        );
         let status = &pod["status"]["containerStatuses"][0];
         assert_eq!(status["image"], "docker.io/library/nginx:1.27");
         assert_eq!(status["started"], true);
         assert_eq!(health_of(pod), HealthStatus::Healthy);
     }
-    let reasons: Vec<String> = events_about(&c, pods[0]["metadata"]["name"].as_str().expect("name"))
-        .iter()
-        .map(|e| e["reason"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let reasons: Vec<String> =
+        events_about(&c, pods[0]["metadata"]["name"].as_str().expect("name"))
+            .iter()
+            .map(|e| e["reason"].as_str().unwrap_or_default().to_string())
+            .collect();
     for reason in ["Scheduled", "Pulled", "Created", "Started"] {
-        assert!(reasons.iter().any(|r| r == reason), "{reason} in {reasons:?}");
+        assert!(
+            reasons.iter().any(|r| r == reason),
+            "{reason} in {reasons:?}"
+        );
     }
     assert!(
-        events_about(&c, "web").iter().any(|e| e["reason"] == "ScalingReplicaSet"),
+        events_about(&c, "web")
+            .iter()
+            .any(|e| e["reason"] == "ScalingReplicaSet"),
         "the deployment reports scaling"
     );
     assert!(
         !c.logs
             .read(
-                &("default".into(), pods[0]["metadata"]["name"].as_str().expect("name").into(), "app".into()),
+                &(
+                    "default".into(),
+                    pods[0]["metadata"]["name"].as_str().expect("name").into(),
+                    "app".into()
+                ),
                 false,
                 None,
                 None
@@ -227,10 +271,16 @@ async fn deployment_rolls_out_and_rolls_over_to_a_new_template() {
         done.then_some(d)
     })
     .await;
-    assert_eq!(d["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "2");
+    assert_eq!(
+        d["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "2"
+    );
     let rss = list(&c, "apps/v1", "ReplicaSet", Some("default"));
     assert_eq!(rss.len(), 2);
-    let old = rss.iter().find(|r| r["metadata"]["labels"]["pod-template-hash"] == hash).expect("old");
+    let old = rss
+        .iter()
+        .find(|r| r["metadata"]["labels"]["pod-template-hash"] == hash)
+        .expect("old");
     assert_eq!(old["spec"]["replicas"], 0);
     for pod in pods_of(&c, "web-") {
         assert_ne!(pod["metadata"]["labels"]["pod-template-hash"], hash);
@@ -243,7 +293,12 @@ async fn deployment_rolls_out_and_rolls_over_to_a_new_template() {
 async fn crash_loops_back_off_with_events_logs_and_degraded_health() {
     let c = cluster("dev");
     let handle = start(&c, WorkloadOptions::default());
-    let mut d = deployment("api", 1, "ghcr.io/k8tre/api:v1", json!({super::CRASH_LOOP: "true"}));
+    let mut d = deployment(
+        "api",
+        1,
+        "ghcr.io/k8tre/api:v1",
+        json!({super::CRASH_LOOP: "true"}),
+    );
     d["spec"]["progressDeadlineSeconds"] = json!(100);
     create(&c, d);
     let pod = eventually("a crash-looping pod with restarts", || {
@@ -257,7 +312,12 @@ async fn crash_loops_back_off_with_events_logs_and_degraded_health() {
     let status = &pod["status"]["containerStatuses"][0];
     assert_eq!(status["lastState"]["terminated"]["exitCode"], 1);
     assert_eq!(status["lastState"]["terminated"]["reason"], "Error");
-    assert!(status["state"]["waiting"]["message"].as_str().expect("message").starts_with("back-off "));
+    assert!(
+        status["state"]["waiting"]["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("back-off ")
+    );
     assert_eq!(pod["status"]["phase"], "Running");
     assert_eq!(health_of(&pod), HealthStatus::Degraded);
     let name = pod["metadata"]["name"].as_str().expect("name").to_string();
@@ -276,9 +336,17 @@ async fn crash_loops_back_off_with_events_logs_and_degraded_health() {
     assert_eq!(backoff["source"]["component"], "kubelet");
     let previous = c
         .logs
-        .read(&("default".into(), name.clone(), "app".into()), true, None, None)
+        .read(
+            &("default".into(), name.clone(), "app".into()),
+            true,
+            None,
+            None,
+        )
         .expect("a previous log");
-    assert!(previous.iter().any(|l| l.text.starts_with("panic:")), "{previous:?}");
+    assert!(
+        previous.iter().any(|l| l.text.starts_with("panic:")),
+        "{previous:?}"
+    );
     let d = eventually("the deployment to exceed its progress deadline", || {
         let d = get(&c, "apps/v1", "Deployment", "default", "api")?;
         (health_of(&d) == HealthStatus::Degraded).then_some(d)
@@ -298,20 +366,40 @@ async fn crash_loops_back_off_with_events_logs_and_degraded_health() {
 async fn image_pull_errors_and_readiness_faults() {
     let c = cluster("dev");
     let handle = start(&c, WorkloadOptions::default());
-    create(&c, deployment("bad", 1, "nginx:nope", json!({super::IMAGE_PULL_ERROR: "true"})));
-    create(&c, deployment("slow", 1, "nginx:1.27", json!({super::NEVER_READY: "true"})));
+    create(
+        &c,
+        deployment(
+            "bad",
+            1,
+            "nginx:nope",
+            json!({super::IMAGE_PULL_ERROR: "true"}),
+        ),
+    );
+    create(
+        &c,
+        deployment("slow", 1, "nginx:1.27", json!({super::NEVER_READY: "true"})),
+    );
     let pod = eventually("ImagePullBackOff", || {
         let pod = pods_of(&c, "bad-").pop()?;
-        (pod["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "ImagePullBackOff").then_some(pod)
+        (pod["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "ImagePullBackOff")
+            .then_some(pod)
     })
     .await;
     assert_eq!(pod["status"]["phase"], "Pending");
     assert_eq!(health_of(&pod), HealthStatus::Degraded);
     let name = pod["metadata"]["name"].as_str().expect("name").to_string();
     let events = events_about(&c, &name);
-    assert!(events.iter().any(|e| e["reason"] == "Failed" && e["message"] == "Error: ErrImagePull"));
-    assert!(events.iter().any(|e| e["reason"] == "Failed"
-        && e["message"].as_str().is_some_and(|m| m.starts_with("Failed to pull image \"nginx:nope\""))));
+    assert!(
+        events
+            .iter()
+            .any(|e| e["reason"] == "Failed" && e["message"] == "Error: ErrImagePull")
+    );
+    assert!(events.iter().any(|e| {
+        e["reason"] == "Failed"
+            && e["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Failed to pull image \"nginx:nope\""))
+    }));
 
     let slow = eventually("an Unhealthy event for the never-ready pod", || {
         let pod = pods_of(&c, "slow-").pop()?;
@@ -329,33 +417,50 @@ async fn image_pull_errors_and_readiness_faults() {
         .find(|e| e["reason"] == "Unhealthy")
         .expect("unhealthy")["message"]
         .clone();
-    assert!(message.as_str().is_some_and(|m| m.contains(":8080/healthz")), "{message}");
+    assert!(
+        message
+            .as_str()
+            .is_some_and(|m| m.contains(":8080/healthz")),
+        "{message}"
+    );
     handle.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statefulset_pods_come_up_in_order_with_bound_claims() {
     let c = cluster("dev");
-    create(&c, json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+    create(
+        &c,
+        json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
         "metadata": {"name": "gp3", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
-        "provisioner": "ebs.csi.aws.com"}));
-    let mut watch = c.store.watch(None, WatchStart::CurrentState).expect("watch");
+        "provisioner": "ebs.csi.aws.com"}),
+    );
+    let mut watch = c
+        .store
+        .watch(None, WatchStart::CurrentState)
+        .expect("watch");
     let handle = start(&c, WorkloadOptions::default());
-    create(&c, json!({
-        "apiVersion": "apps/v1", "kind": "StatefulSet",
-        "metadata": {"name": "db", "namespace": "default"},
-        "spec": {"replicas": 3, "serviceName": "db", "selector": {"matchLabels": {"app": "db"}},
-            "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "postgres", "image": "postgres:16"}]}},
-            "volumeClaimTemplates": [{"metadata": {"name": "data"},
-                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}}}]}
-    }));
+    create(
+        &c,
+        json!({
+            "apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": "db", "namespace": "default"},
+            "spec": {"replicas": 3, "serviceName": "db", "selector": {"matchLabels": {"app": "db"}},
+                "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "postgres", "image": "postgres:16"}]}},
+                "volumeClaimTemplates": [{"metadata": {"name": "data"},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}}}]}
+        }),
+    );
     let sts = eventually("db to be Healthy", || {
         let sts = get(&c, "apps/v1", "StatefulSet", "default", "db")?;
         (health_of(&sts) == HealthStatus::Healthy).then_some(sts)
     })
     .await;
     assert_eq!(sts["status"]["readyReplicas"], 3);
-    assert_eq!(sts["status"]["currentRevision"], sts["status"]["updateRevision"]);
+    assert_eq!(
+        sts["status"]["currentRevision"],
+        sts["status"]["updateRevision"]
+    );
     // Each pod was created only once the previous one was Ready.
     let mut ready: Vec<String> = Vec::new();
     let mut created: Vec<String> = Vec::new();
@@ -367,7 +472,11 @@ async fn statefulset_pods_come_up_in_order_with_bound_claims() {
         let name = event.name.clone();
         if event.kind == EventType::Added {
             let ordinal: usize = name.trim_start_matches("db-").parse().expect("ordinal");
-            assert_eq!(ready.len(), ordinal, "{name} created after {ready:?} were Ready");
+            assert_eq!(
+                ready.len(),
+                ordinal,
+                "{name} created after {ready:?} were Ready"
+            );
             created.push(name.clone());
         }
         if is_ready(&pod) && !ready.contains(&name) {
@@ -378,7 +487,10 @@ async fn statefulset_pods_come_up_in_order_with_bound_claims() {
     let pod = get(&c, "v1", "Pod", "default", "db-1").expect("db-1");
     assert_eq!(pod["spec"]["hostname"], "db-1");
     assert_eq!(pod["spec"]["subdomain"], "db");
-    assert_eq!(pod["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"], "data-db-1");
+    assert_eq!(
+        pod["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
+        "data-db-1"
+    );
     let pvc = eventually("data-db-2 to be bound", || {
         let pvc = get(&c, "v1", "PersistentVolumeClaim", "default", "data-db-2")?;
         (pvc["status"]["phase"] == "Bound").then_some(pvc)
@@ -394,12 +506,15 @@ async fn statefulset_pods_come_up_in_order_with_bound_claims() {
 async fn daemonsets_run_one_pod_per_node_and_nodes_can_go_not_ready() {
     let c = cluster("dev");
     let handle = start(&c, WorkloadOptions::default());
-    create(&c, json!({
-        "apiVersion": "apps/v1", "kind": "DaemonSet",
-        "metadata": {"name": "agent", "namespace": "default"},
-        "spec": {"selector": {"matchLabels": {"app": "agent"}},
-            "template": {"metadata": {"labels": {"app": "agent"}}, "spec": {"containers": [{"name": "agent", "image": "cilium/cilium:1.16"}]}}}
-    }));
+    create(
+        &c,
+        json!({
+            "apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": {"name": "agent", "namespace": "default"},
+            "spec": {"selector": {"matchLabels": {"app": "agent"}},
+                "template": {"metadata": {"labels": {"app": "agent"}}, "spec": {"containers": [{"name": "agent", "image": "cilium/cilium:1.16"}]}}}
+        }),
+    );
     let ds = eventually("agent on every node", || {
         let ds = get(&c, "apps/v1", "DaemonSet", "default", "agent")?;
         (ds["status"]["numberReady"] == 3 && health_of(&ds) == HealthStatus::Healthy).then_some(ds)
@@ -415,28 +530,46 @@ async fn daemonsets_run_one_pod_per_node_and_nodes_can_go_not_ready() {
 
     let node = get(&c, "v1", "Node", "", "dev-node-2").expect("node");
     assert_eq!(node["status"]["nodeInfo"]["kubeletVersion"], "v1.32.4");
-    merge(&c, "v1", "Node", "", "dev-node-2",
-        json!({"metadata": {"annotations": {super::NODE_NOT_READY: "PLEG is not healthy: pleg was last seen active 3m0s ago"}}}));
+    merge(
+        &c,
+        "v1",
+        "Node",
+        "",
+        "dev-node-2",
+        json!({"metadata": {"annotations": {super::NODE_NOT_READY: "PLEG is not healthy: pleg was last seen active 3m0s ago"}}}),
+    );
     let node = eventually("dev-node-2 NotReady", || {
         let node = get(&c, "v1", "Node", "", "dev-node-2")?;
-        node["status"]["conditions"].as_array()?.iter()
-            .any(|c| c["type"] == "Ready" && c["status"] == "False" && c["reason"] == "KubeletNotReady")
+        node["status"]["conditions"]
+            .as_array()?
+            .iter()
+            .any(|c| {
+                c["type"] == "Ready" && c["status"] == "False" && c["reason"] == "KubeletNotReady"
+            })
             .then_some(node)
     })
     .await;
-    assert_eq!(node["spec"]["taints"][0]["key"], "node.kubernetes.io/not-ready");
+    assert_eq!(
+        node["spec"]["taints"][0]["key"],
+        "node.kubernetes.io/not-ready"
+    );
     eventually("the daemon pod on dev-node-2 to lose readiness", || {
-        let pod = pods_of(&c, "agent-").into_iter().find(|p| p["spec"]["nodeName"] == "dev-node-2")?;
+        let pod = pods_of(&c, "agent-")
+            .into_iter()
+            .find(|p| p["spec"]["nodeName"] == "dev-node-2")?;
         (!is_ready(&pod)).then_some(())
     })
     .await;
     eventually("a NodeNotReady event", || {
-        events_about(&c, "dev-node-2").into_iter().find(|e| e["reason"] == "NodeNotReady")
+        events_about(&c, "dev-node-2")
+            .into_iter()
+            .find(|e| e["reason"] == "NodeNotReady")
     })
     .await;
     eventually("the daemon set to report an unavailable pod", || {
         let ds = get(&c, "apps/v1", "DaemonSet", "default", "agent")?;
-        (ds["status"]["numberReady"] == 2 && health_of(&ds) == HealthStatus::Progressing).then_some(())
+        (ds["status"]["numberReady"] == 2 && health_of(&ds) == HealthStatus::Progressing)
+            .then_some(())
     })
     .await;
     // New pods avoid the NotReady node.
@@ -446,8 +579,19 @@ async fn daemonsets_run_one_pod_per_node_and_nodes_can_go_not_ready() {
         (health_of(&d) == HealthStatus::Healthy).then_some(())
     })
     .await;
-    assert!(pods_of(&c, "web-").iter().all(|p| p["spec"]["nodeName"] != "dev-node-2"));
-    merge(&c, "v1", "Node", "", "dev-node-2", json!({"metadata": {"annotations": {super::NODE_NOT_READY: null}}}));
+    assert!(
+        pods_of(&c, "web-")
+            .iter()
+            .all(|p| p["spec"]["nodeName"] != "dev-node-2")
+    );
+    merge(
+        &c,
+        "v1",
+        "Node",
+        "",
+        "dev-node-2",
+        json!({"metadata": {"annotations": {super::NODE_NOT_READY: null}}}),
+    );
     eventually("the node and its pod back to Ready", || {
         let ds = get(&c, "apps/v1", "DaemonSet", "default", "agent")?;
         let node = get(&c, "v1", "Node", "", "dev-node-2")?;
@@ -474,52 +618,86 @@ async fn claims_bind_when_a_class_exists_and_load_balancers_get_addresses() {
     create(&c, claim("orphan", None));
     create(&c, claim("later", Some("fast")));
     eventually("a FailedBinding event for a claim without a class", || {
-        events_about(&c, "orphan").into_iter().find(|e| e["reason"] == "FailedBinding")
+        events_about(&c, "orphan")
+            .into_iter()
+            .find(|e| e["reason"] == "FailedBinding")
     })
     .await;
     eventually("a ProvisioningFailed event for a missing class", || {
-        events_about(&c, "later").into_iter().find(|e| e["reason"] == "ProvisioningFailed" && e["type"] == "Warning")
+        events_about(&c, "later")
+            .into_iter()
+            .find(|e| e["reason"] == "ProvisioningFailed" && e["type"] == "Warning")
     })
     .await;
     let pending = get(&c, "v1", "PersistentVolumeClaim", "default", "later").expect("pvc");
     assert_eq!(health_of(&pending), HealthStatus::Progressing);
-    create(&c, json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-        "metadata": {"name": "fast"}, "provisioner": "ebs.csi.aws.com"}));
+    create(
+        &c,
+        json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "fast"}, "provisioner": "ebs.csi.aws.com"}),
+    );
     let bound = eventually("the claim to bind once its class exists", || {
         let pvc = get(&c, "v1", "PersistentVolumeClaim", "default", "later")?;
         (pvc["status"]["phase"] == "Bound").then_some(pvc)
     })
     .await;
-    assert_eq!(bound["spec"]["volumeName"], format!("pvc-{}", bound["metadata"]["uid"].as_str().expect("uid")));
+    assert_eq!(
+        bound["spec"]["volumeName"],
+        format!("pvc-{}", bound["metadata"]["uid"].as_str().expect("uid"))
+    );
     assert_eq!(bound["status"]["accessModes"], json!(["ReadWriteOnce"]));
-    assert_eq!(bound["metadata"]["annotations"]["pv.kubernetes.io/bind-completed"], "yes");
+    assert_eq!(
+        bound["metadata"]["annotations"]["pv.kubernetes.io/bind-completed"],
+        "yes"
+    );
 
-    create(&c, json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-        "metadata": {"name": "local"}, "provisioner": "rancher.io/local-path", "volumeBindingMode": "WaitForFirstConsumer"}));
+    create(
+        &c,
+        json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "local"}, "provisioner": "rancher.io/local-path", "volumeBindingMode": "WaitForFirstConsumer"}),
+    );
     create(&c, claim("scratch", Some("local")));
     eventually("WaitForFirstConsumer", || {
-        events_about(&c, "scratch").into_iter().find(|e| e["reason"] == "WaitForFirstConsumer")
+        events_about(&c, "scratch")
+            .into_iter()
+            .find(|e| e["reason"] == "WaitForFirstConsumer")
     })
     .await;
-    assert_eq!(get(&c, "v1", "PersistentVolumeClaim", "default", "scratch").expect("pvc")["status"]["phase"], "Pending");
-    create(&c, json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "user", "namespace": "default"},
+    assert_eq!(
+        get(&c, "v1", "PersistentVolumeClaim", "default", "scratch").expect("pvc")["status"]["phase"],
+        "Pending"
+    );
+    create(
+        &c,
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "user", "namespace": "default"},
         "spec": {"containers": [{"name": "c", "image": "busybox"}],
-                 "volumes": [{"name": "v", "persistentVolumeClaim": {"claimName": "scratch"}}]}}));
+                 "volumes": [{"name": "v", "persistentVolumeClaim": {"claimName": "scratch"}}]}}),
+    );
     eventually("the claim to bind once a pod uses it", || {
         let pvc = get(&c, "v1", "PersistentVolumeClaim", "default", "scratch")?;
         (pvc["status"]["phase"] == "Bound").then_some(())
     })
     .await;
 
-    create(&c, json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "gateway", "namespace": "default"},
-        "spec": {"type": "LoadBalancer", "ports": [{"port": 443}], "selector": {"app": "gateway"}}}));
+    create(
+        &c,
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "gateway", "namespace": "default"},
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 443}], "selector": {"app": "gateway"}}}),
+    );
     let svc = eventually("a load balancer address", || {
         let svc = get(&c, "v1", "Service", "default", "gateway")?;
-        svc["status"]["loadBalancer"]["ingress"][0]["ip"].as_str().is_some().then_some(svc)
+        svc["status"]["loadBalancer"]["ingress"][0]["ip"]
+            .as_str()
+            .is_some()
+            .then_some(svc)
     })
     .await;
     assert_eq!(health_of(&svc), HealthStatus::Healthy);
-    assert!(events_about(&c, "gateway").iter().any(|e| e["reason"] == "EnsuredLoadBalancer"));
+    assert!(
+        events_about(&c, "gateway")
+            .iter()
+            .any(|e| e["reason"] == "EnsuredLoadBalancer")
+    );
     handle.stop().await;
 }
 
@@ -534,11 +712,18 @@ async fn deleting_a_deployment_removes_its_replicasets_and_pods() {
     })
     .await;
     let t = rt(&c, "apps/v1", "Deployment");
-    c.delete(&t, "default", "web", &Default::default(), &WriteContext::controller("test"))
-        .expect("delete");
+    c.delete(
+        &t,
+        "default",
+        "web",
+        &Default::default(),
+        &WriteContext::controller("test"),
+    )
+    .expect("delete");
     eventually("nothing left of web", || {
-        (list(&c, "apps/v1", "ReplicaSet", Some("default")).is_empty() && pods_of(&c, "web-").is_empty())
-            .then_some(())
+        (list(&c, "apps/v1", "ReplicaSet", Some("default")).is_empty()
+            && pods_of(&c, "web-").is_empty())
+        .then_some(())
     })
     .await;
     // The controllers forgot them too: a new deployment of the same name starts afresh.
@@ -570,7 +755,9 @@ async fn events_are_capped_per_namespace_and_expire() {
     assert!(list(&c, "v1", "Event", Some("default")).len() <= 15);
     // 100 simulated seconds at speed 50: the events are gone within a few real seconds.
     eventually("events to expire", || {
-        list(&c, "v1", "Event", Some("default")).is_empty().then_some(())
+        list(&c, "v1", "Event", Some("default"))
+            .is_empty()
+            .then_some(())
     })
     .await;
     assert!(handle.stats().events_expired > 0);
@@ -588,9 +775,9 @@ async fn full_nodes_leave_pods_pending_as_unschedulable() {
     let handle = start(&c, options);
     create(&c, deployment("web", 3, "nginx:1.27", json!({})));
     let pending = eventually("an unschedulable pod", || {
-        pods_of(&c, "web-").into_iter().find(|p| {
-            p["status"]["conditions"][0]["reason"] == "Unschedulable"
-        })
+        pods_of(&c, "web-")
+            .into_iter()
+            .find(|p| p["status"]["conditions"][0]["reason"] == "Unschedulable")
     })
     .await;
     assert_eq!(pending["status"]["phase"], "Pending");
@@ -598,21 +785,35 @@ async fn full_nodes_leave_pods_pending_as_unschedulable() {
         pending["status"]["conditions"][0]["message"],
         "0/1 nodes are available: 1 Too many pods. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
     );
-    let name = pending["metadata"]["name"].as_str().expect("name").to_string();
+    let name = pending["metadata"]["name"]
+        .as_str()
+        .expect("name")
+        .to_string();
     eventually("a FailedScheduling event", || {
-        events_about(&c, &name).into_iter().find(|e| e["reason"] == "FailedScheduling" && e["type"] == "Warning")
+        events_about(&c, &name)
+            .into_iter()
+            .find(|e| e["reason"] == "FailedScheduling" && e["type"] == "Warning")
     })
     .await;
     // A second node makes room.
-    create(&c, json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "extra"}}));
+    create(
+        &c,
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "extra"}}),
+    );
     eventually("the pending pod to run on the new node", || {
         let pod = get(&c, "v1", "Pod", "default", &name)?;
         (pod["spec"]["nodeName"] == "extra" && is_ready(&pod)).then_some(())
     })
     .await;
     let node = get(&c, "v1", "Node", "", "extra").expect("node");
-    assert!(node["status"]["conditions"].as_array().expect("conditions").iter()
-        .any(|c| c["type"] == "Ready" && c["status"] == "True"), "a node given without status gets one");
+    assert!(
+        node["status"]["conditions"]
+            .as_array()
+            .expect("conditions")
+            .iter()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True"),
+        "a node given without status gets one"
+    );
     handle.stop().await;
 }
 
@@ -627,12 +828,19 @@ async fn churn_restarts_and_flaps_pods_that_recover() {
     })
     .await;
     handle.set_churn(200.0);
-    eventually("some churn", || (handle.stats().churn_changes > 50).then_some(())).await;
+    eventually("some churn", || {
+        (handle.stats().churn_changes > 50).then_some(())
+    })
+    .await;
     handle.set_churn(0.0);
     let restarts: i64 = eventually("restart bumps", || {
         let total: i64 = pods_of(&c, "web-")
             .iter()
-            .map(|p| p["status"]["containerStatuses"][0]["restartCount"].as_i64().unwrap_or(0))
+            .map(|p| {
+                p["status"]["containerStatuses"][0]["restartCount"]
+                    .as_i64()
+                    .unwrap_or(0)
+            })
             .sum();
         (total > 0).then_some(total)
     })
@@ -649,32 +857,56 @@ async fn churn_restarts_and_flaps_pods_that_recover() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeded_running_pods_are_adopted_without_rewrites() {
     let c = cluster("dev");
-    create(&c, json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}}));
+    create(
+        &c,
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}}),
+    );
     let pods = rt(&c, "v1", "Pod");
-    let stored = create(&c, json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "static", "namespace": "default"},
-        "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "nginx"}]}}));
+    let stored = create(
+        &c,
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "static", "namespace": "default"},
+        "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "nginx"}]}}),
+    );
     let mut with_status = stored.clone();
     with_status["status"] = json!({"phase": "Running", "podIP": "10.244.0.40", "hostIP": "10.0.0.10",
         "startTime": "2024-03-05T07:33:04Z",
         "conditions": [{"type": "Ready", "status": "True"}],
         "containerStatuses": [{"name": "c", "ready": true, "restartCount": 4, "image": "nginx",
             "state": {"running": {"startedAt": "2024-03-05T07:33:05Z"}}}]});
-    with_status["metadata"].as_object_mut().expect("meta").remove("resourceVersion");
+    with_status["metadata"]
+        .as_object_mut()
+        .expect("meta")
+        .remove("resourceVersion");
     let seeded = c
-        .replace(&pods, "default", "static", with_status, Part::Status, &WriteContext::controller("seed"))
+        .replace(
+            &pods,
+            "default",
+            "static",
+            with_status,
+            Part::Status,
+            &WriteContext::controller("seed"),
+        )
         .expect("status");
     let handle = start(&c, WorkloadOptions::default());
     // Let the controllers settle: the node gets its status, nothing touches the pod.
     eventually("n1 to get a status", || {
         let node = get(&c, "v1", "Node", "", "n1")?;
-        node["status"]["nodeInfo"]["kubeletVersion"].as_str().map(|_| ())
+        node["status"]["nodeInfo"]["kubeletVersion"]
+            .as_str()
+            .map(|_| ())
     })
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let now = get(&c, "v1", "Pod", "default", "static").expect("pod");
-    assert_eq!(now["metadata"]["resourceVersion"], seeded["metadata"]["resourceVersion"]);
+    assert_eq!(
+        now["metadata"]["resourceVersion"],
+        seeded["metadata"]["resourceVersion"]
+    );
     assert_eq!(now["status"]["containerStatuses"][0]["restartCount"], 4);
-    assert!(list(&c, "v1", "Node", None).len() == 1, "no default nodes when the cluster has one");
+    assert!(
+        list(&c, "v1", "Node", None).len() == 1,
+        "no default nodes when the cluster has one"
+    );
     handle.stop().await;
 }
 
@@ -682,15 +914,19 @@ async fn seeded_running_pods_are_adopted_without_rewrites() {
 async fn a_lagging_watch_resyncs_and_carries_on() {
     let c = cluster("dev");
     let handle = start(&c, WorkloadOptions::default());
-    eventually("the controller to be watching (it creates the nodes)", || {
-        (list(&c, "v1", "Node", None).len() == 3).then_some(())
-    })
+    eventually(
+        "the controller to be watching (it creates the nodes)",
+        || (list(&c, "v1", "Node", None).len() == 3).then_some(()),
+    )
     .await;
     // On this single-threaded runtime the controller cannot run while we write: more
     // changes than the broadcast channel holds make it lag.
     for i in 0..17_000 {
-        create(&c, json!({"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": format!("cm-{i}"), "namespace": "default"}}));
+        create(
+            &c,
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": format!("cm-{i}"), "namespace": "default"}}),
+        );
     }
     create(&c, deployment("web", 1, "nginx:1.27", json!({})));
     eventually("web Healthy after a resync", || {

@@ -176,10 +176,7 @@ impl Writer {
                 &WriteContext::controller(manager),
             )
             .map(|(v, _)| v);
-        self.done(
-            &format!("patching {} {namespace}/{name}", rt.kind),
-            result,
-        )
+        self.done(&format!("patching {} {namespace}/{name}", rt.kind), result)
     }
 
     pub fn delete(
