@@ -11,9 +11,9 @@ use tokio::time::Instant;
 use super::controller::{Controller, OwnerKind, RsInfo, RsStatus, WorkloadMeta};
 use super::faults::PodFaults;
 use super::pod::{
-    ContainerSim, ContainerState, Key, Phase, PodState, PodTimes, Probe, parse_stamp,
+    ContainerSim, ContainerState, Key, Phase, PodState, PodTimes, Probe, RestartPolicy, now_stamp,
+    parse_stamp, qos_class,
 };
-use super::pod::{now_stamp, qos_class};
 use crate::sim::store::{Entry, EventType, WatchEvent};
 
 /// Label the deployment controller puts on ReplicaSets and their pods.
@@ -385,6 +385,7 @@ impl Controller {
             owner: controller_uid(obj).map(|u| Arc::from(u.as_str())),
             node: None,
             phase: Phase::parse(text(obj, "/status/phase")),
+            restart_policy: RestartPolicy::parse(text(obj, "/spec/restartPolicy")),
             containers,
             init_containers,
             faults: (!faults.is_none()).then(|| Box::new(faults)),
@@ -570,6 +571,7 @@ mod tests {
             owner: None,
             node: None,
             phase: Phase::Running,
+            restart_policy: RestartPolicy::Always,
             containers: vec![ContainerSim::new(
                 Arc::from("web"),
                 Arc::from("nginx"),

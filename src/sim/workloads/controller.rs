@@ -51,6 +51,8 @@ pub enum Step {
     Crash,
     /// The dead container waits in CrashLoopBackOff.
     CrashBackOff,
+    /// A run-to-completion container exits 0.
+    Complete,
     /// The back-off ended: a new instance starts.
     Restart,
     /// A churn readiness flap recovers.
@@ -252,10 +254,12 @@ impl Controller {
             per_namespace: opts.events_per_namespace,
         };
         let now = Instant::now();
+        // Each cluster draws its own names from the same seed.
+        let seed = opts.seed ^ super::naming::fnv64a(writer.cluster.name.as_bytes());
         Self {
             w: writer,
             clock,
-            rng: Rng::new(opts.seed),
+            rng: Rng::new(seed),
             timers: TimerQueue::default(),
             queues: Queues::default(),
             budget: opts.writes_per_round,

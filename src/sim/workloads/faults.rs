@@ -21,6 +21,9 @@ pub const IMAGE_PULL_ERROR: &str = "sim.k8tre.io/image-pull-error";
 pub const READY_AFTER: &str = "sim.k8tre.io/ready-after";
 /// Containers run but never become ready (any value except `"false"`).
 pub const NEVER_READY: &str = "sim.k8tre.io/never-ready";
+/// How long the containers of a `restartPolicy: Never/OnFailure` pod (a hook, a one-off
+/// task) run before exiting 0 (Go duration; default `WorkloadOptions::run_to_completion`).
+pub const RUN_FOR: &str = "sim.k8tre.io/run-for";
 /// On a Node: the node goes NotReady (value `"true"`, or the message to report). Removing
 /// the annotation makes it Ready again.
 pub const NODE_NOT_READY: &str = "sim.k8tre.io/not-ready";
@@ -67,6 +70,7 @@ pub struct PodFaults {
     pub image_pull_error: Targets,
     pub ready_after: Option<Duration>,
     pub never_ready: bool,
+    pub run_for: Option<Duration>,
 }
 
 impl PodFaults {
@@ -86,15 +90,17 @@ impl PodFaults {
             image_pull_error: Targets::parse(annotation(IMAGE_PULL_ERROR)),
             ready_after: annotation(READY_AFTER).and_then(parse_duration),
             never_ready: annotation(NEVER_READY).is_some_and(|v| v.trim() != "false"),
+            run_for: annotation(RUN_FOR).and_then(parse_duration),
         }
     }
 
-    /// True when nothing unusual happens to this pod (it may take part in churn).
+    /// True when no annotation changes how this pod behaves (it may take part in churn).
     pub fn is_none(&self) -> bool {
         self.crash == Targets::None
             && self.image_pull_error == Targets::None
             && self.ready_after.is_none()
             && !self.never_ready
+            && self.run_for.is_none()
     }
 }
 
@@ -176,7 +182,7 @@ mod tests {
     fn pod_faults_read_their_annotations() {
         let pod = json!({"metadata": {"annotations": {
             CRASH_LOOP: "web|true", EXIT_CODE: "137", IMAGE_PULL_ERROR: "sidecar",
-            READY_AFTER: "30s", NEVER_READY: ""
+            READY_AFTER: "30s", NEVER_READY: "", RUN_FOR: "1m"
         }}});
         let faults = PodFaults::of_pod(&pod);
         assert!(faults.crash.includes("web"));
@@ -185,6 +191,7 @@ mod tests {
         assert_eq!(faults.exit_code, 137);
         assert_eq!(faults.ready_after, Some(Duration::from_secs(30)));
         assert!(faults.never_ready);
+        assert_eq!(faults.run_for, Some(Duration::from_secs(60)));
         assert!(!faults.is_none());
 
         let all = PodFaults::of_pod(&json!({"metadata": {"annotations": {CRASH_LOOP: "true"}}}));

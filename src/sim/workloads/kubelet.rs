@@ -13,7 +13,7 @@ use super::events::{Involved, Severity, Source};
 use super::faults::PodFaults;
 use super::logs::{self, Flavor, LogContext};
 use super::naming::normalize_image;
-use super::pod::{ContainerState, Key, Terminated, now_stamp};
+use super::pod::{ContainerState, Key, RestartPolicy, Terminated, now_stamp};
 use super::writer::{Counters, KUBELET, rv_of};
 use crate::sim::podlogs::ContainerKey;
 
@@ -128,9 +128,14 @@ impl Controller {
         let Some(pod) = self.pods.get_mut(key) else {
             return;
         };
+        let was_terminal = pod.phase.is_terminal();
         pod.refresh(now_stamp());
         pod.dirty = true;
+        let finished = !was_terminal && pod.phase.is_terminal();
         let running = pod.is_active() && pod.containers.iter().any(|c| c.is_running());
+        if finished {
+            self.release_finished(key);
+        }
         self.queues.pod_status.push(key.clone());
         if running {
             self.running.insert(key.clone());
@@ -138,6 +143,26 @@ impl Controller {
             self.running.remove(key);
         }
         self.update_churnable(key);
+    }
+
+    /// A pod ran to completion (or failed for good): its address and node slot are free.
+    fn release_finished(&mut self, key: &Key) {
+        let Some(pod) = self.pods.get(key) else {
+            return;
+        };
+        let (node, ip, owner) = (pod.node.clone(), pod.ip, pod.owner.clone());
+        if let Some(n) = node.and_then(|n| self.nodes.get_mut(&n)) {
+            n.pods = n.pods.saturating_sub(1);
+            if let Some(ip) = ip {
+                n.ips.release(ip);
+            }
+        }
+        self.running.remove(key);
+        self.churnable.remove(key);
+        if let Some(owner) = owner {
+            self.owner_dirty(&owner);
+        }
+        self.unpark(1);
     }
 
     /// Churn picks among Running, Ready (as stored), fault-free, steady pods.
@@ -317,9 +342,14 @@ impl Controller {
         }
     }
 
-    /// What happens to a running container later: readiness, failing probes, a crash.
+    /// What happens to a running container later: readiness, failing probes, a crash, or
+    /// (for run-to-completion pods) its exit.
     fn schedule_running_steps(&mut self, key: &Key, index: usize, faults: &PodFaults, ready: bool) {
-        let Some(c) = self.pods.get(key).and_then(|p| p.containers.get(index)) else {
+        let Some(pod) = self.pods.get(key) else {
+            return;
+        };
+        let runs_to_completion = pod.restart_policy != RestartPolicy::Always;
+        let Some(c) = pod.containers.get(index) else {
             return;
         };
         let crashes = c.crashes;
@@ -336,6 +366,9 @@ impl Controller {
         }
         if crashes {
             self.container_timer(key, index, Step::Crash, crash_after, 0.2);
+        } else if runs_to_completion {
+            let run_for = faults.run_for.unwrap_or(self.opts.run_to_completion);
+            self.container_timer(key, index, Step::Complete, run_for, 0.2);
         }
     }
 
@@ -384,6 +417,7 @@ impl Controller {
                 self.created_and_started(&ctx);
             }
             Step::Recover => self.recover(&ctx),
+            Step::Complete => self.complete(&ctx),
         }
     }
 
@@ -550,7 +584,38 @@ impl Controller {
             exit_code,
         );
         self.append_logs(ctx, tail);
-        self.container_timer(&ctx.key, ctx.index, Step::CrashBackOff, TERMINATED_FOR, 0.2);
+        let restarts = self
+            .pods
+            .get(&ctx.key)
+            .is_some_and(|p| p.restart_policy.restarts(exit_code));
+        if restarts {
+            self.container_timer(&ctx.key, ctx.index, Step::CrashBackOff, TERMINATED_FOR, 0.2);
+        }
+        self.touch_pod(&ctx.key);
+    }
+
+    /// A run-to-completion container finishes its work and exits 0.
+    fn complete(&mut self, ctx: &Ctx) {
+        let now = now_stamp();
+        let Some(c) = self.container_mut(ctx) else {
+            return;
+        };
+        let ContainerState::Running { started_at } = c.state else {
+            return;
+        };
+        c.state = ContainerState::Terminated(Terminated {
+            exit_code: 0,
+            reason: "Completed",
+            started_at,
+            finished_at: now,
+            container_id: c.instance,
+        });
+        c.ready = false;
+        c.epoch += 1;
+        self.append_logs(
+            ctx,
+            vec![format!("{} finished successfully", ctx.container)],
+        );
         self.touch_pod(&ctx.key);
     }
 

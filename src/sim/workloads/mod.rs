@@ -80,6 +80,7 @@ use writer::{Counters, Types, Writer};
 
 pub use faults::{
     CRASH_AFTER, CRASH_LOOP, EXIT_CODE, IMAGE_PULL_ERROR, NEVER_READY, NODE_NOT_READY, READY_AFTER,
+    RUN_FOR,
 };
 
 /// Knobs of one cluster's workload simulation. Durations are simulated time unless noted.
@@ -95,6 +96,9 @@ pub struct WorkloadOptions {
     pub ready_delay: Duration,
     /// How long a crash-looping container runs (unless `sim.k8tre.io/crash-after`).
     pub crash_after: Duration,
+    /// How long containers of `restartPolicy: Never/OnFailure` pods (hooks, one-off tasks)
+    /// run before exiting 0 (unless `sim.k8tre.io/run-for`).
+    pub run_to_completion: Duration,
     /// Cap of the crash and image pull back-off (the kubelet's is 5 minutes).
     pub max_backoff: Duration,
     pub load_balancer_delay: Duration,
@@ -134,6 +138,7 @@ impl Default for WorkloadOptions {
             pull_delay: Duration::from_secs(1),
             ready_delay: Duration::from_secs(2),
             crash_after: Duration::from_secs(3),
+            run_to_completion: Duration::from_secs(5),
             max_backoff: Duration::from_secs(300),
             load_balancer_delay: Duration::from_secs(3),
             volume_bind_delay: Duration::from_secs(2),

@@ -34,6 +34,33 @@ pub fn parse_stamp(text: &str) -> Option<Stamp> {
         .map(|t| t.timestamp())
 }
 
+/// `spec.restartPolicy`: whether a pod runs until deleted or to completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartPolicy {
+    Always,
+    OnFailure,
+    Never,
+}
+
+impl RestartPolicy {
+    pub fn parse(text: &str) -> RestartPolicy {
+        match text {
+            "OnFailure" => RestartPolicy::OnFailure,
+            "Never" => RestartPolicy::Never,
+            _ => RestartPolicy::Always,
+        }
+    }
+
+    /// Does a container that exited with `exit_code` start again?
+    pub fn restarts(self, exit_code: i32) -> bool {
+        match self {
+            RestartPolicy::Always => true,
+            RestartPolicy::OnFailure => exit_code != 0,
+            RestartPolicy::Never => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     Pending,
@@ -294,6 +321,7 @@ pub struct PodState {
     pub owner: Option<Arc<str>>,
     pub node: Option<Arc<str>>,
     pub phase: Phase,
+    pub restart_policy: RestartPolicy,
     pub containers: Vec<ContainerSim>,
     pub init_containers: Vec<(Arc<str>, Arc<str>)>,
     pub faults: Option<Box<PodFaults>>,
@@ -357,11 +385,7 @@ impl PodState {
     /// condition changed.
     pub fn refresh(&mut self, now: Stamp) -> bool {
         if !self.phase.is_terminal() && self.kubelet_started {
-            self.phase = if self.containers.iter().all(ContainerSim::has_run) {
-                Phase::Running
-            } else {
-                Phase::Pending
-            };
+            self.phase = self.phase_from_containers();
         }
         let containers_ready = self.kubelet_started && self.all_containers_ready();
         if containers_ready != self.containers_ready {
@@ -375,6 +399,30 @@ impl PodState {
             self.times.ready_changed = now;
         }
         changed
+    }
+
+    fn phase_from_containers(&self) -> Phase {
+        let exits: Vec<i32> = self
+            .containers
+            .iter()
+            .filter_map(|c| match &c.state {
+                ContainerState::Terminated(t) if !self.restart_policy.restarts(t.exit_code) => {
+                    Some(t.exit_code)
+                }
+                _ => None,
+            })
+            .collect();
+        if !self.containers.is_empty() && exits.len() == self.containers.len() {
+            if exits.iter().all(|e| *e == 0) {
+                Phase::Succeeded
+            } else {
+                Phase::Failed
+            }
+        } else if self.containers.iter().all(ContainerSim::has_run) {
+            Phase::Running
+        } else {
+            Phase::Pending
+        }
     }
 
     fn unready_message(&self) -> String {
@@ -417,8 +465,16 @@ impl PodState {
                 None,
             ));
             conditions.push(condition("Initialized", true, started, None, None));
-            let unready = (!self.containers_ready).then(|| self.unready_message());
-            let (ready_reason, ready_message) = if self.containers_ready && !self.node_ready {
+            let finished = match self.phase {
+                Phase::Succeeded => Some("PodCompleted"),
+                Phase::Failed => Some("PodFailed"),
+                _ => None,
+            };
+            let unready =
+                (!self.containers_ready && finished.is_none()).then(|| self.unready_message());
+            let (ready_reason, ready_message) = if let Some(reason) = finished {
+                (Some(reason), None)
+            } else if self.containers_ready && !self.node_ready {
                 (Some("NodeNotReady"), None)
             } else if self.ready {
                 (None, None)
@@ -436,7 +492,7 @@ impl PodState {
                 "ContainersReady",
                 self.containers_ready,
                 self.times.containers_ready_changed,
-                (!self.containers_ready).then_some("ContainersNotReady"),
+                finished.or((!self.containers_ready).then_some("ContainersNotReady")),
                 unready,
             ));
         }
@@ -555,6 +611,7 @@ mod tests {
             owner: None,
             node: None,
             phase: Phase::Pending,
+            restart_policy: RestartPolicy::Always,
             containers: vec![ContainerSim::new(
                 Arc::from("web"),
                 Arc::from("nginx:1.27"),
@@ -694,6 +751,31 @@ mod tests {
         pull.refresh(1_700_000_003);
         assert_eq!(pull.render_status()["phase"], "Pending");
         assert_eq!(health_of(&pull), HealthStatus::Degraded);
+    }
+
+    #[test]
+    fn restart_policies_decide_when_a_pod_is_done() {
+        assert!(RestartPolicy::Always.restarts(0));
+        assert!(RestartPolicy::OnFailure.restarts(1) && !RestartPolicy::OnFailure.restarts(0));
+        assert!(!RestartPolicy::Never.restarts(1));
+        let mut pod = pod_state();
+        pod.restart_policy = RestartPolicy::Never;
+        pod.kubelet_started = true;
+        pod.containers[0].instance = 1;
+        pod.containers[0].state = ContainerState::Terminated(Terminated {
+            exit_code: 0,
+            reason: "Completed",
+            started_at: 1,
+            finished_at: 2,
+            container_id: 1,
+        });
+        pod.refresh(3);
+        assert_eq!(pod.phase, Phase::Succeeded);
+        assert_eq!(
+            pod.render_status()["conditions"][2]["reason"],
+            "PodCompleted"
+        );
+        assert_eq!(health_of(&pod), HealthStatus::Healthy);
     }
 
     #[test]

@@ -937,3 +937,55 @@ async fn a_lagging_watch_resyncs_and_carries_on() {
     assert!(handle.stats().resyncs >= 1, "{:?}", handle.stats());
     handle.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_to_completion_pods_succeed_or_fail() {
+    let c = cluster("dev");
+    let handle = start(&c, WorkloadOptions::default());
+    let pod = |name: &str, policy: &str, annotations: Value| {
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "default", "annotations": annotations},
+            "spec": {"restartPolicy": policy, "containers": [{"name": "job", "image": "python:3.12"}]}})
+    };
+    create(&c, pod("migrate", "Never", json!({})));
+    create(
+        &c,
+        pod(
+            "broken",
+            "Never",
+            json!({super::CRASH_LOOP: "true", super::EXIT_CODE: "3"}),
+        ),
+    );
+    create(
+        &c,
+        pod("retry", "OnFailure", json!({super::CRASH_LOOP: "true"})),
+    );
+    let done = eventually("migrate to succeed", || {
+        let p = get(&c, "v1", "Pod", "default", "migrate")?;
+        (p["status"]["phase"] == "Succeeded").then_some(p)
+    })
+    .await;
+    assert_eq!(health_of(&done), HealthStatus::Healthy);
+    let terminated = &done["status"]["containerStatuses"][0]["state"]["terminated"];
+    assert_eq!(terminated["reason"], "Completed");
+    assert_eq!(terminated["exitCode"], 0);
+    assert_eq!(done["status"]["conditions"][2]["reason"], "PodCompleted");
+    let failed = eventually("broken to fail", || {
+        let p = get(&c, "v1", "Pod", "default", "broken")?;
+        (p["status"]["phase"] == "Failed").then_some(p)
+    })
+    .await;
+    assert_eq!(health_of(&failed), HealthStatus::Degraded);
+    assert_eq!(failed["status"]["containerStatuses"][0]["restartCount"], 0);
+    assert_eq!(
+        failed["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"],
+        3
+    );
+    eventually("retry to restart on failure", || {
+        let p = get(&c, "v1", "Pod", "default", "retry")?;
+        let restarts = p["status"]["containerStatuses"][0]["restartCount"].as_i64()?;
+        (restarts >= 1 && p["status"]["phase"] == "Running").then_some(())
+    })
+    .await;
+    handle.stop().await;
+}
