@@ -320,7 +320,7 @@ impl Controller {
         if !node_name.is_empty() {
             let node = self.intern(&node_name);
             self.bind_locally(&key, node.clone());
-            if let Some(ip) = ip
+            if let Some(ip) = ip.filter(|_| active)
                 && let Some(n) = self.nodes.get_mut(&node)
             {
                 n.ips.mark(ip);
@@ -384,6 +384,7 @@ impl Controller {
             rv: super::writer::rv_of(obj),
             owner: controller_uid(obj).map(|u| Arc::from(u.as_str())),
             node: None,
+            holds_slot: false,
             phase: Phase::parse(text(obj, "/status/phase")),
             restart_policy: RestartPolicy::parse(text(obj, "/spec/restartPolicy")),
             containers,
@@ -570,6 +571,7 @@ mod tests {
             rv: 1,
             owner: None,
             node: None,
+            holds_slot: false,
             phase: Phase::Running,
             restart_policy: RestartPolicy::Always,
             containers: vec![ContainerSim::new(

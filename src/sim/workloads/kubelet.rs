@@ -13,7 +13,7 @@ use super::events::{Involved, Severity, Source};
 use super::faults::PodFaults;
 use super::logs::{self, Flavor, LogContext};
 use super::naming::normalize_image;
-use super::pod::{ContainerState, Key, RestartPolicy, Terminated, now_stamp};
+use super::pod::{ContainerState, Key, PodState, RestartPolicy, Terminated, now_stamp};
 use super::writer::{Counters, KUBELET, rv_of};
 use crate::sim::podlogs::ContainerKey;
 
@@ -147,22 +147,34 @@ impl Controller {
 
     /// A pod ran to completion (or failed for good): its address and node slot are free.
     fn release_finished(&mut self, key: &Key) {
-        let Some(pod) = self.pods.get(key) else {
+        let Some(pod) = self.pods.get_mut(key) else {
             return;
         };
-        let (node, ip, owner) = (pod.node.clone(), pod.ip, pod.owner.clone());
-        if let Some(n) = node.and_then(|n| self.nodes.get_mut(&n)) {
-            n.pods = n.pods.saturating_sub(1);
-            if let Some(ip) = ip {
-                n.ips.release(ip);
-            }
-        }
+        let owner = pod.owner.clone();
+        self.release_slot(key);
         self.running.remove(key);
         self.churnable.remove(key);
         if let Some(owner) = owner {
             self.owner_dirty(&owner);
         }
         self.unpark(1);
+    }
+
+    /// Gives back the pod's place on its node (capacity and address), once.
+    fn release_slot(&mut self, key: &Key) {
+        let Some(pod) = self.pods.get_mut(key) else {
+            return;
+        };
+        if !std::mem::take(&mut pod.holds_slot) {
+            return;
+        }
+        let ip = pod.ip.take();
+        if let Some(n) = pod.node.as_ref().and_then(|n| self.nodes.get_mut(n)) {
+            n.pods = n.pods.saturating_sub(1);
+            if let Some(ip) = ip {
+                n.ips.release(ip);
+            }
+        }
     }
 
     /// Churn picks among Running, Ready (as stored), fault-free, steady pods.
@@ -213,10 +225,13 @@ impl Controller {
 
     /// Records that a pod runs on `node` (from our binding or someone else's).
     pub fn bind_locally(&mut self, key: &Key, node: Arc<str>) {
+        let active = self.pods.get(key).is_some_and(PodState::is_active);
         let node_state = self.nodes.get_mut(&node);
         let (node_ready, host_ip) = match node_state {
             Some(n) => {
-                n.pods += 1;
+                if active {
+                    n.pods += 1;
+                }
                 (n.ready, Some(n.internal_ip))
             }
             None => (false, None),
@@ -225,8 +240,10 @@ impl Controller {
             .entry(node.clone())
             .or_default()
             .insert(key.clone());
+        let known_node = host_ip.is_some();
         if let Some(pod) = self.pods.get_mut(key) {
             pod.node = Some(node);
+            pod.holds_slot = active && known_node;
             pod.node_ready = node_ready;
             if pod.host_ip.is_none() {
                 pod.host_ip = host_ip;
@@ -252,7 +269,10 @@ impl Controller {
             return;
         };
         let host_ip = node_state.internal_ip;
-        let ip = node_state.ips.alloc(node_state.index);
+        let ip = match pod.ip {
+            Some(ip) => Some(ip),
+            None => node_state.ips.alloc(node_state.index),
+        };
         let images: Vec<bool> = pod
             .containers
             .iter()
@@ -263,9 +283,7 @@ impl Controller {
             pod.kubelet_started = true;
             pod.times.started = Some(now);
             pod.host_ip = Some(host_ip);
-            if pod.ip.is_none() {
-                pod.ip = ip;
-            }
+            pod.ip = ip;
         }
         for (index, present) in images.into_iter().enumerate() {
             let Some(ctx) = self.ctx(key, index) else {
@@ -707,19 +725,14 @@ impl Controller {
 
     /// Drops a pod from every index (it was deleted).
     pub fn forget_pod(&mut self, key: &Key) {
+        self.release_slot(key);
         let Some(pod) = self.pods.remove(key) else {
             return;
         };
-        if let Some(node) = &pod.node {
-            if let Some(set) = self.pods_on_node.get_mut(node) {
-                set.remove(key);
-            }
-            if let Some(n) = self.nodes.get_mut(node) {
-                n.pods = n.pods.saturating_sub(1);
-                if let Some(ip) = pod.ip {
-                    n.ips.release(ip);
-                }
-            }
+        if let Some(node) = &pod.node
+            && let Some(set) = self.pods_on_node.get_mut(node)
+        {
+            set.remove(key);
         }
         if let Some(owner) = &pod.owner {
             if let Some(set) = self.pods_by_owner.get_mut(owner) {

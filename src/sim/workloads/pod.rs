@@ -320,6 +320,8 @@ pub struct PodState {
     /// UID of the controlling owner (ReplicaSet, StatefulSet, DaemonSet).
     pub owner: Option<Arc<str>>,
     pub node: Option<Arc<str>>,
+    /// Counts against its node's pod capacity and holds an address there.
+    pub holds_slot: bool,
     pub phase: Phase,
     pub restart_policy: RestartPolicy,
     pub containers: Vec<ContainerSim>,
@@ -610,6 +612,7 @@ mod tests {
             rv: 1,
             owner: None,
             node: None,
+            holds_slot: false,
             phase: Phase::Pending,
             restart_policy: RestartPolicy::Always,
             containers: vec![ContainerSim::new(
