@@ -989,3 +989,49 @@ async fn run_to_completion_pods_succeed_or_fail() {
     .await;
     handle.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_pods_free_their_node_slot() {
+    let c = cluster("dev");
+    let options = WorkloadOptions {
+        default_nodes: 1,
+        max_pods_per_node: 2,
+        ..WorkloadOptions::default()
+    };
+    let handle = start(&c, options);
+    for name in ["job-a", "job-b"] {
+        create(
+            &c,
+            json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "default", "annotations": {super::RUN_FOR: "20s"}},
+            "spec": {"restartPolicy": "Never", "containers": [{"name": "job", "image": "busybox"}]}}),
+        );
+    }
+    eventually("both jobs on the node", || {
+        let a = get(&c, "v1", "Pod", "default", "job-a")?;
+        let b = get(&c, "v1", "Pod", "default", "job-b")?;
+        (a["spec"]["nodeName"].is_string() && b["spec"]["nodeName"].is_string()).then_some(())
+    })
+    .await;
+    create(
+        &c,
+        json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"containers": [{"name": "web", "image": "nginx"}]}}),
+    );
+    let web = eventually("web to wait for room", || {
+        let p = get(&c, "v1", "Pod", "default", "web")?;
+        (p["status"]["conditions"][0]["reason"] == "Unschedulable").then_some(p)
+    })
+    .await;
+    assert!(web["spec"]["nodeName"].is_null());
+    eventually("web to run once a job finished", || {
+        let p = get(&c, "v1", "Pod", "default", "web")?;
+        is_ready(&p).then_some(())
+    })
+    .await;
+    let a = get(&c, "v1", "Pod", "default", "job-a").expect("job-a");
+    let b = get(&c, "v1", "Pod", "default", "job-b").expect("job-b");
+    assert!(a["status"]["phase"] == "Succeeded" || b["status"]["phase"] == "Succeeded");
+    handle.stop().await;
+}
