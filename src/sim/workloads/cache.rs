@@ -170,16 +170,21 @@ impl Controller {
         }
         let Ok(obj) = entry.value() else { return };
         let uid: Arc<str> = Arc::from(entry.uid.as_str());
-        let meta = WorkloadMeta {
+        let mut meta = WorkloadMeta {
             uid: uid.clone(),
             rv: entry.rv,
             deleting: obj.pointer("/metadata/deletionTimestamp").is_some(),
+            deadline_check: None,
         };
-        if let Some(old) = self.workloads_mut(kind).insert(key.clone(), meta)
-            && old.uid != uid
-        {
-            self.owners.remove(&old.uid);
+        if let Some(old) = self.workloads_mut(kind).get(&key) {
+            if old.uid == uid {
+                meta.deadline_check = old.deadline_check;
+            } else {
+                let old_uid = old.uid.clone();
+                self.owners.remove(&old_uid);
+            }
         }
+        self.workloads_mut(kind).insert(key.clone(), meta);
         self.owners.insert(uid, (kind, key.clone()));
         self.queue_workload(kind, key);
     }

@@ -100,6 +100,8 @@ pub struct WorkloadMeta {
     pub uid: Arc<str>,
     pub rv: u64,
     pub deleting: bool,
+    /// A Deployment's pending progress-deadline check, so there is at most one.
+    pub deadline_check: Option<Instant>,
 }
 
 /// What the deployment controller needs of a ReplicaSet.
@@ -558,7 +560,12 @@ impl Controller {
                 step,
             } => self.container_step(&pod, index, epoch, step),
             Timer::Owner(uid) => self.owner_dirty(&uid),
-            Timer::Deadline(key) => self.queues.deployments.push(key),
+            Timer::Deadline(key) => {
+                if let Some(meta) = self.deployments.get_mut(&key) {
+                    meta.deadline_check = None;
+                }
+                self.queues.deployments.push(key);
+            }
             Timer::BindVolume(key) => self.bind_volume(&key),
             Timer::LoadBalancer(key) => self.provision_load_balancer(&key),
             Timer::NodeHeartbeat(node) => self.node_heartbeat(&node),

@@ -720,11 +720,13 @@ impl Controller {
             now: now_stamp(),
             speed: self.clock.speed(),
         });
-        if let Some(after) = recheck {
-            self.timers.schedule(
-                tokio::time::Instant::now() + after,
-                Timer::Deadline(key.clone()),
-            );
+        if let Some(after) = recheck
+            && let Some(meta) = self.deployments.get_mut(key)
+            && meta.deadline_check.is_none()
+        {
+            let at = tokio::time::Instant::now() + after;
+            meta.deadline_check = Some(at);
+            self.timers.schedule(at, Timer::Deadline(key.clone()));
         }
         if status == old_status {
             return;
