@@ -103,7 +103,8 @@ pub struct WorkloadOptions {
     pub max_backoff: Duration,
     pub load_balancer_delay: Duration,
     pub volume_bind_delay: Duration,
-    /// How often each kubelet re-reports its node status.
+    /// How often each kubelet re-reports its node status (real time, like the
+    /// `lastHeartbeatTime` ages a client computes against the wall clock).
     pub node_status_interval: Duration,
     /// How long pods stay on a NotReady node before eviction (the default toleration).
     pub not_ready_eviction: Duration,

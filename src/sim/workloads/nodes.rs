@@ -268,8 +268,12 @@ impl Controller {
                     epoch: 0,
                 },
             );
+            // Real time: heartbeats keep `lastHeartbeatTime` fresh against the wall clock.
             let heartbeat = self.rng.jitter(self.opts.node_status_interval, 0.5);
-            self.schedule(heartbeat, Timer::NodeHeartbeat(name.clone()));
+            self.timers.schedule(
+                tokio::time::Instant::now() + heartbeat,
+                Timer::NodeHeartbeat(name.clone()),
+            );
         }
         let Some(node) = self.nodes.get_mut(&name) else {
             return;
@@ -443,8 +447,8 @@ impl Controller {
             return;
         }
         self.queues.nodes.push(name.clone());
-        let interval = self.opts.node_status_interval;
-        self.schedule(interval, Timer::NodeHeartbeat(name.clone()));
+        let at = tokio::time::Instant::now() + self.opts.node_status_interval;
+        self.timers.schedule(at, Timer::NodeHeartbeat(name.clone()));
     }
 
     /// After the not-ready toleration (300 s by default) pods leave the node, except
