@@ -11,10 +11,14 @@
 //!   **DaemonSet** (a pod per eligible node), **ReplicaSet** status.
 //! - **Pods**: scheduled round-robin onto Ready nodes with room, then Pending
 //!   (ContainerCreating) → Running → Ready after a simulated delay, with the kubelet's
-//!   conditions, containerStatuses, IPs and events.
+//!   conditions, containerStatuses, IPs and events; `restartPolicy: Never/OnFailure` pods
+//!   (hooks, one-off tasks) run to completion and end Succeeded (or Failed).
 //! - **Faults** through annotations on the pod template (see [`faults`]): crash loops with
-//!   back-off, image pull errors, late or never ready; NotReady nodes.
-//! - **Nodes** (a Ready status, heartbeat, NotReady), **PVCs** (bound by a provisioner once a
+//!   back-off, image pull errors, late or never ready; NotReady nodes (their pods lose
+//!   readiness, new pods avoid them, and after the not-ready toleration their non-daemon pods
+//!   are evicted).
+//! - **Nodes** (`<cluster>-node-N` when a cluster has none; a Ready status for nodes given
+//!   without one; a heartbeat; NotReady), **PVCs** (bound by a provisioner once a
 //!   StorageClass exists), **LoadBalancer Services** (an ingress address after a delay).
 //! - **Events** with correlation (`count`), a rate budget, a TTL and a per-namespace cap.
 //! - **Logs** per container (see [`logs`] for how their cost stays bounded).
@@ -22,25 +26,29 @@
 //!
 //! # How it runs
 //! One tokio task per cluster. It watches the whole store (`Store::watch(None, ..)`: a replay,
-//! then every change), keeps slim caches (a few hundred bytes per pod), and reconciles from
+//! then every change), keeps slim caches (about a kilobyte per pod), and reconciles from
 //! de-duplicating work queues. Every delayed transition — a pull finishing, a probe passing, a
 //! crash, a back-off ending, a load balancer appearing — is an entry in one timer queue, not a
 //! task or sleep per pod. A round does at most `writes_per_round` writes or runs `round_time`
 //! (2 ms) and then yields, so 25,000 new pods are created in steady slices while the API
-//! server's requests interleave; when idle,
-//! the task sleeps until the next timer (about one wakeup a second for periodic logs). If the
+//! server's requests interleave; when idle, the task sleeps until the next timer (about one
+//! wakeup a second for periodic logs, and one node heartbeat per node every 5 minutes). If the
 //! watch falls behind (broadcast lag) the caches are rebuilt from the store, like an
 //! informer's relist. All writes go through `ClusterState` with the real components' field
 //! managers (`kubelet`, `kube-controller-manager`, `default-scheduler`...), so watchers see
 //! ordinary MODIFIED events on `/status`.
 //!
 //! Simulated delays are divided by the [`SimClock`] speed; timestamps stay wall-clock.
+//! Nodes seeded by a scenario should exist before [`Workloads::spawn`] (or set
+//! `default_nodes: 0`), since a cluster without nodes gets default ones at start.
 //!
 //! # Scale notes
 //! Nodes take at most `max_pods_per_node` (110, like a kubelet) pods: a 25,000-pod cluster
 //! needs at least 228 nodes (create them, or set `default_nodes`). Event writes are limited by
 //! a token bucket (`event_rate`, `event_burst`; Normal events are dropped before Warnings), so
 //! a burst of pod creations records a sample of the Normal events rather than six per pod.
+//! The simulation keeps roughly 1 KiB per pod (plus its few log lines); the API store and its
+//! watch history hold the objects themselves.
 
 pub mod faults;
 pub mod logs;
