@@ -447,6 +447,85 @@ async fn auth_can_i_as_admin_and_viewer_and_viewer_writes_are_forbidden() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imperative_creates_sent_as_protobuf() {
+    let estate = common::estate(&["dev"]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    kubectl_ok(&estate, dir.path(), &["create", "namespace", "team"]).await;
+    kubectl_ok(
+        &estate,
+        dir.path(),
+        &[
+            "create",
+            "configmap",
+            "settings",
+            "-n",
+            "team",
+            "--from-literal=mode=fast",
+        ],
+    )
+    .await;
+    kubectl_ok(
+        &estate,
+        dir.path(),
+        &[
+            "create",
+            "secret",
+            "generic",
+            "token",
+            "-n",
+            "team",
+            "--from-literal=key=s3cret",
+        ],
+    )
+    .await;
+    kubectl_ok(
+        &estate,
+        dir.path(),
+        &["create", "serviceaccount", "bot", "-n", "team"],
+    )
+    .await;
+    let mode = kubectl_ok(
+        &estate,
+        dir.path(),
+        &[
+            "get",
+            "cm",
+            "settings",
+            "-n",
+            "team",
+            "-o",
+            "jsonpath={.data.mode}",
+        ],
+    )
+    .await;
+    assert_eq!(mode, "fast");
+    let key = kubectl_ok(
+        &estate,
+        dir.path(),
+        &[
+            "get",
+            "secret",
+            "token",
+            "-n",
+            "team",
+            "-o",
+            "jsonpath={.data.key}",
+        ],
+    )
+    .await;
+    assert_eq!(key, "czNjcmV0", "stored base64 like a real API server");
+    let refused = kubectl(
+        &estate,
+        dir.path(),
+        &["create", "deployment", "web", "--image=nginx", "-n", "team"],
+    )
+    .await;
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("send Deployment as JSON"));
+    estate.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_of_a_pod() {
     let estate = common::estate(&["dev"]).await;
     let dir = tempfile::tempdir().expect("tempdir");

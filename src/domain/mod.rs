@@ -7,6 +7,7 @@ pub mod env;
 pub mod estate;
 pub mod gotemplate;
 pub mod health;
+pub mod kustomize;
 pub mod labels;
 pub mod layer;
 pub mod patch;

@@ -250,6 +250,18 @@ fn safe_relative(path: &str) -> Option<PathBuf> {
     Some(out)
 }
 
+impl crate::domain::kustomize::Files for WorkingTree {
+    fn read_file(&self, path: &str) -> Option<String> {
+        RepoTree::read_file(self, path)
+    }
+}
+
+impl crate::domain::kustomize::Files for RevisionTree {
+    fn read_file(&self, path: &str) -> Option<String> {
+        RepoTree::read_file(self, path)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

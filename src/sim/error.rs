@@ -166,6 +166,18 @@ impl ApiError {
         )
     }
 
+    /// 415 for a protobuf body of a kind the simulation cannot decode.
+    pub fn protobuf_unsupported(kind: &str, known: &[&str]) -> Self {
+        Self::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the simulated API server reads protobuf bodies only for {}; send {kind} as JSON (kubectl create -f / apply -f do)",
+                known.join(", ")
+            ),
+        )
+    }
+
     /// 422 Invalid with one cause per invalid field, worded as the API server words them.
     pub fn invalid(kind: &str, name: &str, group: &str, errors: &[FieldError]) -> Self {
         let causes: Vec<Value> = errors.iter().map(FieldError::status_cause).collect();

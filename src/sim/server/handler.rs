@@ -445,11 +445,7 @@ async fn review(
     let headers = req.headers().clone();
     let body = h::read_body(&headers, req.into_body()).await?;
     let content_type = h::content_type(&headers);
-    let mut obj = if content_type.contains("protobuf") {
-        super::protobuf::decode_review(&body)?
-    } else {
-        h::decode(content_type, &body)?
-    };
+    let mut obj = h::decode(content_type, &body)?;
     if obj.get("kind").and_then(Value::as_str) != Some(rt.kind.as_str()) {
         return Err(ApiError::bad_request(format!(
             "the object provided is unrecognized (must be of type {})",

@@ -137,11 +137,10 @@ pub fn content_type(headers: &HeaderMap) -> &str {
         .unwrap_or("application/json")
 }
 
-/// Decodes a JSON or YAML body into an object. Protobuf is answered with 415, which makes
-/// client-go fall back to JSON.
+/// Decodes a JSON, YAML or (for the few kinds kubectl's typed clients send so) protobuf body.
 pub fn decode(content_type: &str, body: &[u8]) -> Result<Value, ApiError> {
     if content_type.contains("protobuf") {
-        return Err(ApiError::unsupported_media_type(content_type));
+        return super::protobuf::decode(body);
     }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("the request body is empty"));
