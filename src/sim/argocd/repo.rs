@@ -209,7 +209,7 @@ mod tests {
         assert_eq!(tree.read_file("apps/a/k.yaml").as_deref(), Some("a: 1\n"));
         assert!(!repo.poll().await);
 
-        let mut commits = repo.subscribe();
+        let commits = repo.subscribe();
         commit(&git, "apps/a/k.yaml", "a: 2\n");
         assert_eq!(repo.resolve("main", false).await.expect("cached"), first);
         assert!(repo.poll().await);
