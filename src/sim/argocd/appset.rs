@@ -32,6 +32,9 @@ const PRESERVED_ANNOTATIONS: [&str; 3] = [
     "notified.notifications.argoproj.io",
 ];
 
+/// The simulation's own knobs (`sim.k8tre.io/...`) are not ArgoCD's to revert.
+const SIM_ANNOTATION_PREFIX: &str = "sim.k8tre.io/";
+
 pub struct AppSetController {
     rt: Arc<Runtime>,
     queue: WorkQueue<String>,
@@ -135,7 +138,10 @@ impl AppSetController {
         let (conditions, resources) = match generated {
             Ok(apps) => {
                 let written = self.sync_applications(&raw, &uid, &apps)?;
-                (up_to_date_conditions(), resources_status(&self.rt, &written))
+                (
+                    up_to_date_conditions(),
+                    resources_status(&self.rt, &written),
+                )
             }
             Err(err) => (error_conditions(&err), None),
         };
@@ -147,17 +153,26 @@ impl AppSetController {
         {
             let key = APPSET_REFRESH_ANNOTATION.replace('/', "~1");
             let ops = json!([{"op": "remove", "path": format!("/metadata/annotations/{key}")}]);
-            kube::patch(&self.rt.mgmt, &kube::application_sets(), NAMESPACE, name, PatchType::Json, &ops, APPSET_CONTROLLER)?;
+            kube::patch(
+                &self.rt.mgmt,
+                &kube::application_sets(),
+                NAMESPACE,
+                name,
+                PatchType::Json,
+                &ops,
+                APPSET_CONTROLLER,
+            )?;
         }
         Ok(Some(self.rt.periodic_delay(false)))
     }
 
     /// Evaluates the generators against the cluster Secrets and the repository.
     async fn generate(&self, raw: &Value) -> Result<Vec<GeneratedApplication>, GenerationError> {
-        let appset: ApplicationSet = serde_json::from_value(raw.clone()).map_err(|e| GenerationError {
-            reason: "ApplicationSetGenerationError",
-            message: format!("error reading ApplicationSet: {e}"),
-        })?;
+        let appset: ApplicationSet =
+            serde_json::from_value(raw.clone()).map_err(|e| GenerationError {
+                reason: "ApplicationSetGenerationError",
+                message: format!("error reading ApplicationSet: {e}"),
+            })?;
         let clusters: Vec<_> = self.rt.known_clusters().iter().map(|c| c.info()).collect();
         let mut directories: Vec<String> = Vec::new();
         if let Some(git) = appset.git_generators().first() {
@@ -166,7 +181,9 @@ impl AppSetController {
                 message,
             };
             if !self.rt.repo.serves(&git.repo_url) {
-                let err = super::repo::RepoError::UnknownRepository { url: git.repo_url.clone() };
+                let err = super::repo::RepoError::UnknownRepository {
+                    url: git.repo_url.clone(),
+                };
                 return Err(repo_error(err.to_string()));
             }
             let commit = self
@@ -175,7 +192,12 @@ impl AppSetController {
                 .resolve(&git.revision, false)
                 .await
                 .map_err(|e| repo_error(e.to_string()))?;
-            let tree = self.rt.repo.tree(&commit).await.map_err(|e| repo_error(e.to_string()))?;
+            let tree = self
+                .rt
+                .repo
+                .tree(&commit)
+                .await
+                .map_err(|e| repo_error(e.to_string()))?;
             directories = crate::gitops::tree::RepoTree::directories(tree.as_ref());
         }
         let evaluation = Evaluator::new(&clusters, &directories)
@@ -191,9 +213,17 @@ impl AppSetController {
     }
 
     /// Creates, updates and deletes the generated Applications; returns the names in place.
-    fn sync_applications(&self, raw: &Value, uid: &str, apps: &[GeneratedApplication]) -> Result<Vec<String>, ApiError> {
+    fn sync_applications(
+        &self,
+        raw: &Value,
+        uid: &str,
+        apps: &[GeneratedApplication],
+    ) -> Result<Vec<String>, ApiError> {
         let appset_name = kube::text(raw, "/metadata/name");
-        let policy = raw.pointer("/spec/syncPolicy/applicationsSync").and_then(Value::as_str).unwrap_or("sync");
+        let policy = raw
+            .pointer("/spec/syncPolicy/applicationsSync")
+            .and_then(Value::as_str)
+            .unwrap_or("sync");
         let may_update = !matches!(policy, "create-only" | "create-delete");
         let may_delete = !matches!(policy, "create-only" | "create-update");
         let owner = json!([{
@@ -211,7 +241,13 @@ impl AppSetController {
             manifest["metadata"]["ownerReferences"] = owner.clone();
             match kube::get_app(&self.rt.mgmt, &generated.name) {
                 None => {
-                    match kube::create(&self.rt.mgmt, &kube::applications(), NAMESPACE, manifest, APPSET_CONTROLLER) {
+                    match kube::create(
+                        &self.rt.mgmt,
+                        &kube::applications(),
+                        NAMESPACE,
+                        manifest,
+                        APPSET_CONTROLLER,
+                    ) {
                         Ok(_) => {}
                         Err(err) if err.code == 409 => {}
                         Err(err) => return Err(err),
@@ -224,7 +260,15 @@ impl AppSetController {
                     let updated = updated_application(&existing, &manifest, raw);
                     let view = |v: &Value| json!({"metadata": managed_metadata(v), "spec": v.get("spec").cloned().unwrap_or(Value::Null)});
                     if let Some(patch) = merge_diff(&view(&existing), &view(&updated)) {
-                        kube::patch(&self.rt.mgmt, &kube::applications(), NAMESPACE, &generated.name, PatchType::Merge, &patch, APPSET_CONTROLLER)?;
+                        kube::patch(
+                            &self.rt.mgmt,
+                            &kube::applications(),
+                            NAMESPACE,
+                            &generated.name,
+                            PatchType::Merge,
+                            &patch,
+                            APPSET_CONTROLLER,
+                        )?;
                     }
                 }
             }
@@ -233,7 +277,9 @@ impl AppSetController {
             .rt
             .mgmt
             .store
-            .list(&kube::applications(), Some(NAMESPACE), None, None, &|e| e.owner_uids.iter().any(|u| u == uid))
+            .list(&kube::applications(), Some(NAMESPACE), None, None, &|e| {
+                e.owner_uids.iter().any(|u| u == uid)
+            })
             .items
             .iter()
             .map(|e| e.name.clone())
@@ -243,7 +289,13 @@ impl AppSetController {
             if wanted.contains(&name) {
                 present.push(name);
             } else if may_delete {
-                match kube::delete(&self.rt.mgmt, &kube::applications(), NAMESPACE, &name, APPSET_CONTROLLER) {
+                match kube::delete(
+                    &self.rt.mgmt,
+                    &kube::applications(),
+                    NAMESPACE,
+                    &name,
+                    APPSET_CONTROLLER,
+                ) {
                     Ok(_) => {}
                     Err(err) if err.code == 404 => {}
                     Err(err) => return Err(err),
@@ -261,17 +313,28 @@ impl AppSetController {
         Ok(present)
     }
 
-    fn write_status(&self, raw: &Value, conditions: Vec<Value>, resources: Option<Vec<Value>>) -> Result<(), ApiError> {
+    fn write_status(
+        &self,
+        raw: &Value,
+        conditions: Vec<Value>,
+        resources: Option<Vec<Value>>,
+    ) -> Result<(), ApiError> {
         let name = kube::text(raw, "/metadata/name");
         let old = raw.get("status").cloned().unwrap_or_else(|| json!({}));
         let mut new = old.as_object().cloned().unwrap_or_default();
         let now = self.rt.clock.timestamp();
-        let previous: Vec<Value> = old.get("conditions").and_then(Value::as_array).cloned().unwrap_or_default();
+        let previous: Vec<Value> = old
+            .get("conditions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let conditions: Vec<Value> = conditions
             .into_iter()
             .map(|mut c| {
                 let same = previous.iter().find(|p| {
-                    p.get("type") == c.get("type") && p.get("status") == c.get("status") && p.get("message") == c.get("message")
+                    p.get("type") == c.get("type")
+                        && p.get("status") == c.get("status")
+                        && p.get("message") == c.get("message")
                 });
                 c["lastTransitionTime"] = same
                     .and_then(|p| p.get("lastTransitionTime").cloned())
@@ -289,7 +352,15 @@ impl AppSetController {
             }
         }
         if let Some(diff) = merge_diff(&old, &Value::Object(new)) {
-            kube::patch(&self.rt.mgmt, &kube::application_sets(), NAMESPACE, name, PatchType::Merge, &json!({"status": diff}), APPSET_CONTROLLER)?;
+            kube::patch(
+                &self.rt.mgmt,
+                &kube::application_sets(),
+                NAMESPACE,
+                name,
+                PatchType::Merge,
+                &json!({"status": diff}),
+                APPSET_CONTROLLER,
+            )?;
         }
         Ok(())
     }
@@ -299,7 +370,12 @@ impl AppSetController {
 fn managed_metadata(app: &Value) -> Value {
     let mut out = Map::new();
     for key in ["labels", "annotations", "finalizers", "ownerReferences"] {
-        out.insert(key.into(), app.pointer(&format!("/metadata/{key}")).cloned().unwrap_or(Value::Null));
+        out.insert(
+            key.into(),
+            app.pointer(&format!("/metadata/{key}"))
+                .cloned()
+                .unwrap_or(Value::Null),
+        );
     }
     Value::Object(out)
 }
@@ -307,7 +383,12 @@ fn managed_metadata(app: &Value) -> Value {
 fn string_list(value: Option<&Value>) -> Vec<String> {
     value
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -317,16 +398,41 @@ fn string_list(value: Option<&Value>) -> Vec<String> {
 pub fn updated_application(existing: &Value, generated: &Value, appset: &Value) -> Value {
     let mut out = existing.clone();
     out["spec"] = generated.get("spec").cloned().unwrap_or(Value::Null);
-    let mut labels = generated.pointer("/metadata/labels").cloned().unwrap_or_else(|| json!({}));
-    let mut annotations = generated.pointer("/metadata/annotations").cloned().unwrap_or_else(|| json!({}));
+    let mut labels = generated
+        .pointer("/metadata/labels")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let mut annotations = generated
+        .pointer("/metadata/annotations")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
     let preserved_labels = string_list(appset.pointer("/spec/preservedFields/labels"));
-    let mut preserved_annotations: Vec<String> = PRESERVED_ANNOTATIONS.iter().map(|s| s.to_string()).collect();
-    preserved_annotations.extend(string_list(appset.pointer("/spec/preservedFields/annotations")));
+    let mut preserved_annotations: Vec<String> = PRESERVED_ANNOTATIONS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    preserved_annotations.extend(string_list(
+        appset.pointer("/spec/preservedFields/annotations"),
+    ));
+    if let Some(existing_annotations) = existing
+        .pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+    {
+        preserved_annotations.extend(
+            existing_annotations
+                .keys()
+                .filter(|k| k.starts_with(SIM_ANNOTATION_PREFIX))
+                .cloned(),
+        );
+    }
     for (field, keep, target) in [
         ("labels", &preserved_labels, &mut labels),
         ("annotations", &preserved_annotations, &mut annotations),
     ] {
-        if let Some(existing_map) = existing.pointer(&format!("/metadata/{field}")).and_then(Value::as_object) {
+        if let Some(existing_map) = existing
+            .pointer(&format!("/metadata/{field}"))
+            .and_then(Value::as_object)
+        {
             for key in keep {
                 if let Some(v) = existing_map.get(key) {
                     target[key.as_str()] = v.clone();
@@ -356,7 +462,10 @@ pub fn updated_application(existing: &Value, generated: &Value, appset: &Value) 
         }
         meta.insert(
             "ownerReferences".into(),
-            generated.pointer("/metadata/ownerReferences").cloned().unwrap_or_else(|| json!([])),
+            generated
+                .pointer("/metadata/ownerReferences")
+                .cloned()
+                .unwrap_or_else(|| json!([])),
         );
     }
     let name = kube::text(existing, "/metadata/name");
@@ -365,9 +474,17 @@ pub fn updated_application(existing: &Value, generated: &Value, appset: &Value) 
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    for rule in rules.iter().filter(|r| r.get("name").and_then(Value::as_str).is_none_or(|n| n == name)) {
-        let pointers = string_list(rule.get("jsonPointers")).into_iter().map(|p| pointer_path(&p));
-        let jq = string_list(rule.get("jqPathExpressions")).into_iter().filter_map(|e| jq_path(&e));
+    for rule in rules.iter().filter(|r| {
+        r.get("name")
+            .and_then(Value::as_str)
+            .is_none_or(|n| n == name)
+    }) {
+        let pointers = string_list(rule.get("jsonPointers"))
+            .into_iter()
+            .map(|p| pointer_path(&p));
+        let jq = string_list(rule.get("jqPathExpressions"))
+            .into_iter()
+            .filter_map(|e| jq_path(&e));
         for path in pointers.chain(jq) {
             keep_existing(&mut out, existing, &path);
         }
@@ -394,7 +511,9 @@ fn keep_existing(out: &mut Value, existing: &Value, path: &[PathStep]) {
             let mut slot = &mut *out;
             for step in parent {
                 slot = match (step, slot) {
-                    (PathStep::Key(k), Value::Object(map)) => map.entry(k.clone()).or_insert_with(|| json!({})),
+                    (PathStep::Key(k), Value::Object(map)) => {
+                        map.entry(k.clone()).or_insert_with(|| json!({}))
+                    }
                     (PathStep::Index(i), Value::Array(items)) if *i < items.len() => &mut items[*i],
                     _ => return,
                 };
@@ -403,7 +522,9 @@ fn keep_existing(out: &mut Value, existing: &Value, path: &[PathStep]) {
                 (PathStep::Key(k), Value::Object(map)) => {
                     map.insert(k.clone(), value.clone());
                 }
-                (PathStep::Index(i), Value::Array(items)) if *i < items.len() => items[*i] = value.clone(),
+                (PathStep::Index(i), Value::Array(items)) if *i < items.len() => {
+                    items[*i] = value.clone()
+                }
                 _ => {}
             }
         }
@@ -419,7 +540,12 @@ fn up_to_date_conditions() -> Vec<Value> {
     let ok = "All applications have been generated successfully";
     vec![
         condition("ErrorOccurred", "False", "ApplicationSetUpToDate", ok),
-        condition("ParametersGenerated", "True", "ParametersGenerated", "Successfully generated parameters for all Applications"),
+        condition(
+            "ParametersGenerated",
+            "True",
+            "ParametersGenerated",
+            "Successfully generated parameters for all Applications",
+        ),
         condition("ResourcesUpToDate", "True", "ApplicationSetUpToDate", ok),
     ]
 }
@@ -427,7 +553,12 @@ fn up_to_date_conditions() -> Vec<Value> {
 fn error_conditions(err: &GenerationError) -> Vec<Value> {
     vec![
         condition("ErrorOccurred", "True", err.reason, &err.message),
-        condition("ParametersGenerated", "False", "ErrorOccurred", &err.message),
+        condition(
+            "ParametersGenerated",
+            "False",
+            "ErrorOccurred",
+            &err.message,
+        ),
         condition("ResourcesUpToDate", "False", "ErrorOccurred", &err.message),
     ]
 }
@@ -475,7 +606,7 @@ mod tests {
         json!({
             "metadata": {"name": "web-dev", "resourceVersion": "7",
                 "labels": {"old": "x"},
-                "annotations": {"argocd.argoproj.io/refresh": "hard", "team/owner": "alice", "stale": "y"},
+                "annotations": {"argocd.argoproj.io/refresh": "hard", "team/owner": "alice", "stale": "y", "sim.k8tre.io/fail-sync": "no"},
                 "finalizers": ["resources-finalizer.argocd.argoproj.io", "post-delete-finalizer.argocd.argoproj.io"]},
             "spec": {"project": "default", "source": {"targetRevision": "pinned"},
                      "syncPolicy": {"syncOptions": ["CreateNamespace=true"]}},
@@ -502,11 +633,14 @@ mod tests {
         assert_eq!(out["metadata"]["labels"], json!({"k8tre.io/app": "web"}));
         assert_eq!(
             out["metadata"]["annotations"],
-            json!({"argocd.argoproj.io/sync-wave": "0", "argocd.argoproj.io/refresh": "hard", "team/owner": "alice"})
+            json!({"argocd.argoproj.io/sync-wave": "0", "argocd.argoproj.io/refresh": "hard", "team/owner": "alice", "sim.k8tre.io/fail-sync": "no"})
         );
         assert_eq!(
             out["metadata"]["finalizers"],
-            json!(["resources-finalizer.argocd.argoproj.io", "post-delete-finalizer.argocd.argoproj.io"])
+            json!([
+                "resources-finalizer.argocd.argoproj.io",
+                "post-delete-finalizer.argocd.argoproj.io"
+            ])
         );
         assert_eq!(out["metadata"]["ownerReferences"][0]["uid"], "u");
         assert_eq!(out["status"], existing()["status"]);
@@ -518,7 +652,10 @@ mod tests {
         let rules = json!([{"jsonPointers": ["/spec/syncPolicy"]}]);
         let out = updated_application(&existing(), &generated(), &appset(rules));
         // Auto-sync was switched off by hand: it stays off.
-        assert_eq!(out["spec"]["syncPolicy"], json!({"syncOptions": ["CreateNamespace=true"]}));
+        assert_eq!(
+            out["spec"]["syncPolicy"],
+            json!({"syncOptions": ["CreateNamespace=true"]})
+        );
         assert_eq!(out["spec"]["source"]["targetRevision"], "main");
 
         let rules = json!([{"name": "other-app", "jsonPointers": ["/spec/syncPolicy"]}]);

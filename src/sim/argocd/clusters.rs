@@ -68,9 +68,11 @@ pub fn from_secret(secret: &Value) -> Option<KnownCluster> {
 /// Every cluster Secret in ArgoCD's namespace.
 pub fn cluster_secrets(mgmt: &ClusterState) -> Vec<KnownCluster> {
     let key = ResourceKey::new("", "secrets");
-    let page = mgmt.store.list(&key, Some(NAMESPACE), None, None, &|entry| {
-        entry.labels.get(SECRET_TYPE_LABEL).map(String::as_str) == Some("cluster")
-    });
+    let page = mgmt
+        .store
+        .list(&key, Some(NAMESPACE), None, None, &|entry| {
+            entry.labels.get(SECRET_TYPE_LABEL).map(String::as_str) == Some("cluster")
+        });
     page.items
         .iter()
         .filter_map(|e| e.value().ok())
@@ -134,8 +136,10 @@ impl Destinations {
         let server = if !destination.server.is_empty() {
             destination.server.trim_end_matches('/').to_string()
         } else if !destination.name.is_empty() {
-            let named: Vec<&KnownCluster> =
-                known.iter().filter(|c| c.name == destination.name).collect();
+            let named: Vec<&KnownCluster> = known
+                .iter()
+                .filter(|c| c.name == destination.name)
+                .collect();
             match named.as_slice() {
                 [one] => one.server.clone(),
                 [] if destination.name == IN_CLUSTER_NAME => IN_CLUSTER_SERVER.to_string(),
@@ -286,7 +290,10 @@ mod tests {
         let known = from_secret(&secret).expect("cluster");
         assert_eq!(known.name, "k8tre-dev");
         assert_eq!(known.server, "https://x");
-        assert_eq!(known.labels.get("environment").map(String::as_str), Some("dev"));
+        assert_eq!(
+            known.labels.get("environment").map(String::as_str),
+            Some("dev")
+        );
         assert!(from_secret(&json!({"data": {}})).is_none());
     }
 }

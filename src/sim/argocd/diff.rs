@@ -283,7 +283,8 @@ mod tests {
         live["metadata"]["resourceVersion"] = json!("42");
         live["metadata"]["annotations"] = json!({LAST_APPLIED_ANNOTATION: "{}"});
         live["spec"]["revisionHistoryLimit"] = json!(10);
-        live["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = json!("IfNotPresent");
+        live["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] =
+            json!("IfNotPresent");
         live["status"] = json!({"readyReplicas": 1});
         live
     }
@@ -331,7 +332,8 @@ mod tests {
 
     #[test]
     fn secret_string_data_compares_as_encoded_data() {
-        let desired = json!({"kind": "Secret", "metadata": {"name": "s"}, "stringData": {"k": "v"}});
+        let desired =
+            json!({"kind": "Secret", "metadata": {"name": "s"}, "stringData": {"k": "v"}});
         let live = json!({"kind": "Secret", "metadata": {"name": "s"}, "data": {"k": "dg=="}});
         assert!(live_matches_desired(&desired, &live, &[]));
         let live = json!({"kind": "Secret", "metadata": {"name": "s"}, "data": {"k": "eA=="}});

@@ -54,7 +54,10 @@ impl EventRecorder {
         };
         let (name, namespace) = (meta("name"), meta("namespace"));
         let now = self.clock.now_micros();
-        let event_name = format!("{name}.{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+        let event_name = format!(
+            "{name}.{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..16]
+        );
         let event = json!({
             "apiVersion": "v1",
             "kind": "Event",

@@ -18,8 +18,7 @@ use crate::sim::estate::seed_into;
 
 use super::crds;
 use super::settings::{
-    ARGOCD_CM, CMD_PARAMS_CM, CMP_PLUGIN_CM, CMP_SERVER, HEALTH_PERSIST_KEY, NAMESPACE,
-    REPO_SERVER,
+    ARGOCD_CM, CMD_PARAMS_CM, CMP_PLUGIN_CM, CMP_SERVER, HEALTH_PERSIST_KEY, NAMESPACE, REPO_SERVER,
 };
 
 /// The root Application's manifest in the K8TRE layout.
@@ -87,7 +86,8 @@ impl ClusterRegistration {
         let config = json!({"bearerToken": self.bearer_token, "tlsClientConfig": tls});
         let mut labels = self.labels.clone();
         labels.insert(SECRET_TYPE_LABEL.into(), "cluster".into());
-        let mut meta = json!({"name": secret_name(&self.name), "namespace": namespace, "labels": labels});
+        let mut meta =
+            json!({"name": secret_name(&self.name), "namespace": namespace, "labels": labels});
         if !self.annotations.is_empty() {
             meta["annotations"] = json!(self.annotations);
         }
@@ -110,7 +110,13 @@ pub fn secret_name(cluster: &str) -> String {
     let cleaned: String = cluster
         .to_ascii_lowercase()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     format!("cluster-{}", cleaned.trim_matches(['-', '.']))
 }
@@ -161,7 +167,8 @@ pub enum InstallError {
 
 /// Seeds `mgmt` with ArgoCD as installed for K8TRE.
 pub fn install(mgmt: &ClusterState, options: &InstallOptions) -> Result<(), InstallError> {
-    let mut objects = vec![json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})];
+    let mut objects =
+        vec![json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})];
     objects.extend(crds::all());
     objects.extend(config_maps(options));
     objects.extend(secrets());
@@ -415,13 +422,21 @@ fn workloads(options: &InstallOptions) -> Vec<Value> {
             "Deployment",
             "argocd-redis",
             "redis",
-            vec![container("redis", "public.ecr.aws/docker/library/redis:7.2.7-alpine", &["redis-server"])],
+            vec![container(
+                "redis",
+                "public.ecr.aws/docker/library/redis:7.2.7-alpine",
+                &["redis-server"],
+            )],
         ),
         workload(
             "Deployment",
             "argocd-dex-server",
             "dex-server",
-            vec![container("dex", "ghcr.io/dexidp/dex:v2.41.1", &["/shared/argocd-dex", "rundex"])],
+            vec![container(
+                "dex",
+                "ghcr.io/dexidp/dex:v2.41.1",
+                &["/shared/argocd-dex", "rundex"],
+            )],
         ),
         workload(
             "Deployment",

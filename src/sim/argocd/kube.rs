@@ -29,7 +29,11 @@ pub fn application_sets() -> ResourceKey {
 }
 
 /// The served type for a group/plural, or a 404 naming it.
-pub fn served(cluster: &ClusterState, group: &str, plural: &str) -> Result<Arc<ResourceType>, ApiError> {
+pub fn served(
+    cluster: &ClusterState,
+    group: &str,
+    plural: &str,
+) -> Result<Arc<ResourceType>, ApiError> {
     cluster
         .registry
         .read()
@@ -45,7 +49,11 @@ pub fn served(cluster: &ClusterState, group: &str, plural: &str) -> Result<Arc<R
 }
 
 /// The served type of an `apiVersion`/`kind` pair.
-pub fn served_kind(cluster: &ClusterState, api_version: &str, kind: &str) -> Option<Arc<ResourceType>> {
+pub fn served_kind(
+    cluster: &ClusterState,
+    api_version: &str,
+    kind: &str,
+) -> Option<Arc<ResourceType>> {
     let registry = cluster.registry.read();
     registry.by_kind(api_version, kind).or_else(|| {
         // Another version of the same group and kind is as good for reading and writing.
@@ -58,7 +66,12 @@ pub fn served_kind(cluster: &ClusterState, api_version: &str, kind: &str) -> Opt
 }
 
 /// One object as stored.
-pub fn get(cluster: &ClusterState, key: &ResourceKey, namespace: &str, name: &str) -> Option<Value> {
+pub fn get(
+    cluster: &ClusterState,
+    key: &ResourceKey,
+    namespace: &str,
+    name: &str,
+) -> Option<Value> {
     cluster.store.get(key, namespace, name)?.value().ok()
 }
 
@@ -94,29 +107,65 @@ pub fn patch(
 ) -> Result<Value, ApiError> {
     let rt = served(cluster, &key.group, &key.plural)?;
     cluster
-        .patch(&rt, namespace, name, patch_type, body, Part::Main, false, &ctx(manager))
+        .patch(
+            &rt,
+            namespace,
+            name,
+            patch_type,
+            body,
+            Part::Main,
+            false,
+            &ctx(manager),
+        )
         .map(|(v, _)| v)
 }
 
 /// POST as `manager`.
-pub fn create(cluster: &ClusterState, key: &ResourceKey, namespace: &str, obj: Value, manager: &str) -> Result<Value, ApiError> {
+pub fn create(
+    cluster: &ClusterState,
+    key: &ResourceKey,
+    namespace: &str,
+    obj: Value,
+    manager: &str,
+) -> Result<Value, ApiError> {
     let rt = served(cluster, &key.group, &key.plural)?;
     cluster.create(&rt, namespace, obj, &ctx(manager))
 }
 
 /// PUT as `manager` (the body's resourceVersion is the precondition).
-pub fn replace(cluster: &ClusterState, key: &ResourceKey, namespace: &str, name: &str, obj: Value, manager: &str) -> Result<Value, ApiError> {
+pub fn replace(
+    cluster: &ClusterState,
+    key: &ResourceKey,
+    namespace: &str,
+    name: &str,
+    obj: Value,
+    manager: &str,
+) -> Result<Value, ApiError> {
     let rt = served(cluster, &key.group, &key.plural)?;
     cluster.replace(&rt, namespace, name, obj, Part::Main, &ctx(manager))
 }
 
 /// DELETE as `manager`.
-pub fn delete(cluster: &ClusterState, key: &ResourceKey, namespace: &str, name: &str, manager: &str) -> Result<Value, ApiError> {
+pub fn delete(
+    cluster: &ClusterState,
+    key: &ResourceKey,
+    namespace: &str,
+    name: &str,
+    manager: &str,
+) -> Result<Value, ApiError> {
     let rt = served(cluster, &key.group, &key.plural)?;
-    cluster.delete(&rt, namespace, name, &DeleteOptions::default(), &ctx(manager))
+    cluster.delete(
+        &rt,
+        namespace,
+        name,
+        &DeleteOptions::default(),
+        &ctx(manager),
+    )
 }
 
 /// A string field of an object, empty when absent.
 pub fn text<'a>(obj: &'a Value, pointer: &str) -> &'a str {
-    obj.pointer(pointer).and_then(Value::as_str).unwrap_or_default()
+    obj.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }

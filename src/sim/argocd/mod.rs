@@ -21,6 +21,7 @@ pub mod diff;
 pub mod events;
 pub mod install;
 pub mod kube;
+pub mod prerequisites;
 pub mod queue;
 pub mod render;
 pub mod repo;

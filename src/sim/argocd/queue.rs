@@ -192,9 +192,15 @@ mod tests {
         queue.add_after("late", Duration::from_secs(3600));
         queue.add_after("soon", Duration::from_millis(10));
         let within = |f| tokio::time::timeout(Duration::from_secs(30), f);
-        assert_eq!(within(queue.next()).await.expect("soon is due"), Some("soon"));
+        assert_eq!(
+            within(queue.next()).await.expect("soon is due"),
+            Some("soon")
+        );
         queue.done(&"soon");
-        assert_eq!(within(queue.next()).await.expect("late is due"), Some("late"));
+        assert_eq!(
+            within(queue.next()).await.expect("late is due"),
+            Some("late")
+        );
         queue.done(&"late");
         assert_eq!(queue.busy(), 0);
     }

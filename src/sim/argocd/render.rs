@@ -18,8 +18,13 @@ use super::settings::Settings;
 
 /// The variables the installed plugin substitutes (see `install::PLUGIN_YAML`); one the
 /// Application does not set becomes empty, as with the plugin's `sed`.
-pub const PLUGIN_VARIABLES: [&str; 5] =
-    ["ENVIRONMENT", "DOMAIN", "METALLB_IP_RANGE", "CLUSTER_NAME", "REGION"];
+pub const PLUGIN_VARIABLES: [&str; 5] = [
+    "ENVIRONMENT",
+    "DOMAIN",
+    "METALLB_IP_RANGE",
+    "CLUSTER_NAME",
+    "REGION",
+];
 
 const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
@@ -113,7 +118,10 @@ fn kustomize_build(
 fn directory(tree: &RevisionTree, dir: &str, recurse: bool) -> Result<Vec<Value>, String> {
     let mut objects = Vec::new();
     for file in tree.list_files(dir) {
-        let relative = file.strip_prefix(dir).unwrap_or(&file).trim_start_matches('/');
+        let relative = file
+            .strip_prefix(dir)
+            .unwrap_or(&file)
+            .trim_start_matches('/');
         if !recurse && relative.contains('/') {
             continue;
         }
@@ -123,8 +131,8 @@ fn directory(tree: &RevisionTree, dir: &str, recurse: bool) -> Result<Vec<Value>
         }
         let text = RepoTree::read_file(tree, &file).unwrap_or_default();
         for document in serde_yaml::Deserializer::from_str(&text) {
-            let doc: Value = serde::Deserialize::deserialize(document)
-                .map_err(|e| format!("{file}: {e}"))?;
+            let doc: Value =
+                serde::Deserialize::deserialize(document).map_err(|e| format!("{file}: {e}"))?;
             if doc.get("kind").is_some() {
                 objects.push(doc);
             }
@@ -151,16 +159,16 @@ impl<'a> Overlay<'a> {
                 RepoTree::read_file(tree, &p).map(|t| (p, t))
             })
             .ok_or_else(|| format!("{dir}: kustomize options need a kustomization"))?;
-        let mut k: Value =
-            serde_yaml::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+        let mut k: Value = serde_yaml::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
         if !k.is_object() {
             k = Value::Object(Default::default());
         }
         for field in ["commonLabels", "commonAnnotations"] {
             if let Some(Value::Object(extra)) = options.get(field) {
-                let target = k
-                    .as_object_mut()
-                    .map(|m| m.entry(field).or_insert_with(|| Value::Object(Default::default())));
+                let target = k.as_object_mut().map(|m| {
+                    m.entry(field)
+                        .or_insert_with(|| Value::Object(Default::default()))
+                });
                 if let Some(Value::Object(map)) = target {
                     map.extend(extra.clone());
                 }
@@ -182,11 +190,7 @@ impl<'a> Overlay<'a> {
             m.insert("namespace".into(), Value::String(ns.to_string()));
         }
         let text = serde_yaml::to_string(&k).map_err(|e| format!("{path}: {e}"))?;
-        Ok(Self {
-            tree,
-            path,
-            text,
-        })
+        Ok(Self { tree, path, text })
     }
 }
 
@@ -229,10 +233,9 @@ impl RenderCache {
         }
         let source = source.clone();
         let settings = settings.clone();
-        let result =
-            tokio::task::spawn_blocking(move || render_source(&tree, &source, &settings))
-                .await
-                .unwrap_or_else(|e| Err(format!("rendering failed: {e}")));
+        let result = tokio::task::spawn_blocking(move || render_source(&tree, &source, &settings))
+            .await
+            .unwrap_or_else(|e| Err(format!("rendering failed: {e}")));
         let result = Arc::new(result);
         let mut entries = self.entries.lock();
         if entries.len() >= CACHE_LIMIT {
@@ -321,8 +324,8 @@ mod tests {
         assert_eq!(out.source_type, SourceType::Kustomize);
         assert_eq!(out.objects[0]["data"]["env"], "${ENVIRONMENT}");
         assert!(render_source(&tree, &source("charts"), &settings()).is_ok());
-        let err = render_source(&tree, &source("charts"), &Settings::default())
-            .expect_err("needs helm");
+        let err =
+            render_source(&tree, &source("charts"), &Settings::default()).expect_err("needs helm");
         assert!(err.contains("must specify --enable-helm"), "{err}");
         let err = render_source(&tree, &source("missing"), &settings()).expect_err("missing");
         assert_eq!(err, "missing: app path does not exist");
@@ -342,8 +345,14 @@ mod tests {
         }));
         let out = render_source(&tree, &src, &settings()).expect("renders");
         let cm = &out.objects[0];
-        assert_eq!(cm["metadata"]["labels"]["app.kubernetes.io/managed-by"], "argocd");
-        assert_eq!(cm["metadata"]["annotations"]["app.kubernetes.io/part-of"], "k8tre");
+        assert_eq!(
+            cm["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+            "argocd"
+        );
+        assert_eq!(
+            cm["metadata"]["annotations"]["app.kubernetes.io/part-of"],
+            "k8tre"
+        );
         assert_eq!(cm["data"]["env"], "patched");
     }
 
@@ -352,13 +361,22 @@ mod tests {
         let (_dir, tree) = repo(&[
             ("plain/a.yaml", CM),
             ("plain/README.md", "# not a manifest\n"),
-            ("plain/sub/b.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nested\n"),
+            (
+                "plain/sub/b.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nested\n",
+            ),
         ]);
         let out = render_source(&tree, &source("plain"), &settings()).expect("renders");
         assert_eq!(out.source_type, SourceType::Directory);
         assert_eq!(out.objects.len(), 1);
         let mut src = source("plain");
         src.directory = Some(json!({"recurse": true}));
-        assert_eq!(render_source(&tree, &src, &settings()).expect("renders").objects.len(), 2);
+        assert_eq!(
+            render_source(&tree, &src, &settings())
+                .expect("renders")
+                .objects
+                .len(),
+            2
+        );
     }
 }

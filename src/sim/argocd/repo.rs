@@ -47,7 +47,11 @@ fn is_full_sha(revision: &str) -> bool {
 
 /// `HEAD` for an empty revision (ArgoCD's default), otherwise the revision as written.
 fn normalise(revision: &str) -> &str {
-    if revision.is_empty() { "HEAD" } else { revision }
+    if revision.is_empty() {
+        "HEAD"
+    } else {
+        revision
+    }
 }
 
 impl Repo {
@@ -217,7 +221,10 @@ mod tests {
         let second = repo.resolve("main", false).await.expect("main");
         assert_ne!(first, second);
         assert_eq!(repo.resolve(&first, false).await.expect("sha"), first);
-        let err = repo.resolve("no-such-branch", false).await.expect_err("unknown");
+        let err = repo
+            .resolve("no-such-branch", false)
+            .await
+            .expect_err("unknown");
         assert!(err.to_string().contains("no-such-branch"), "{err}");
     }
 }

@@ -58,7 +58,11 @@ pub struct ArgoCdOptions {
 }
 
 impl ArgoCdOptions {
-    pub fn new(mgmt: Arc<ClusterState>, targets: Vec<(String, Arc<ClusterState>)>, repo: PathBuf) -> Self {
+    pub fn new(
+        mgmt: Arc<ClusterState>,
+        targets: Vec<(String, Arc<ClusterState>)>,
+        repo: PathBuf,
+    ) -> Self {
         Self {
             mgmt,
             targets,
@@ -110,9 +114,17 @@ impl ArgoCd {
             tasks.push(tokio::spawn(apps.clone().worker(stop.subscribe())));
         }
         tasks.push(tokio::spawn(appsets.clone().worker(stop.subscribe())));
-        tasks.push(tokio::spawn(wiring.clone().watch_cluster(options.mgmt.clone(), true, stop.subscribe())));
+        tasks.push(tokio::spawn(wiring.clone().watch_cluster(
+            options.mgmt.clone(),
+            true,
+            stop.subscribe(),
+        )));
         for (_, cluster) in &options.targets {
-            tasks.push(tokio::spawn(wiring.clone().watch_cluster(cluster.clone(), false, stop.subscribe())));
+            tasks.push(tokio::spawn(wiring.clone().watch_cluster(
+                cluster.clone(),
+                false,
+                stop.subscribe(),
+            )));
         }
         tasks.push(tokio::spawn(wiring.clone().poll_repo(stop.subscribe())));
         ArgoCdHandle {
@@ -224,7 +236,12 @@ struct Wiring {
 }
 
 impl Wiring {
-    async fn watch_cluster(self: Arc<Self>, cluster: Arc<ClusterState>, is_mgmt: bool, mut stop: watch::Receiver<bool>) {
+    async fn watch_cluster(
+        self: Arc<Self>,
+        cluster: Arc<ClusterState>,
+        is_mgmt: bool,
+        mut stop: watch::Receiver<bool>,
+    ) {
         loop {
             let subscription = match cluster.store.watch(None, WatchStart::CurrentState) {
                 Ok(s) => s,
@@ -266,7 +283,10 @@ impl Wiring {
             return;
         }
         let in_argocd = event.namespace == NAMESPACE;
-        match (event.resource.group.as_str(), event.resource.plural.as_str()) {
+        match (
+            event.resource.group.as_str(),
+            event.resource.plural.as_str(),
+        ) {
             ("argoproj.io", "applications") if in_argocd => self.on_application(event),
             ("argoproj.io", "applicationsets") if in_argocd => {
                 let name = (event.kind != EventType::Deleted).then_some(event.name.as_str());
@@ -277,14 +297,21 @@ impl Wiring {
             }
             ("argoproj.io", "appprojects") if in_argocd => self.apps.request_all(Level::Latest),
             ("", "secrets") if in_argocd => {
-                if event.entry.labels.get(SECRET_TYPE_LABEL).map(String::as_str) == Some("cluster") {
+                if event
+                    .entry
+                    .labels
+                    .get(SECRET_TYPE_LABEL)
+                    .map(String::as_str)
+                    == Some("cluster")
+                {
                     self.appsets.request_all();
                     self.apps.request_all(Level::Latest);
                 }
             }
             ("", "configmaps") | ("apps", "deployments")
                 if in_argocd
-                    && [ARGOCD_CM, CMD_PARAMS_CM, CMP_PLUGIN_CM, REPO_SERVER].contains(&event.name.as_str()) =>
+                    && [ARGOCD_CM, CMD_PARAMS_CM, CMP_PLUGIN_CM, REPO_SERVER]
+                        .contains(&event.name.as_str()) =>
             {
                 if self.rt.reload_settings() {
                     self.apps.request_all(Level::Latest);
@@ -306,8 +333,16 @@ impl Wiring {
         }
         self.apps.request(&event.name, Level::Nothing);
         let Some(owner) = owner else { return };
-        let fingerprint = event.entry.value().map(|v| fingerprint(&v)).unwrap_or_default();
-        let changed = self.fingerprints.lock().insert(event.name.clone(), fingerprint) != Some(fingerprint);
+        let fingerprint = event
+            .entry
+            .value()
+            .map(|v| fingerprint(&v))
+            .unwrap_or_default();
+        let changed = self
+            .fingerprints
+            .lock()
+            .insert(event.name.clone(), fingerprint)
+            != Some(fingerprint);
         if changed {
             self.appsets.request(&owner);
         }

@@ -179,7 +179,9 @@ impl LiveIndex {
             touched.push(prev);
         }
         // Deletions of tracked objects matter even when the deleted state lost its owner.
-        if event.kind == EventType::Deleted && touched.is_empty() && mentions_tracking(&event.entry.json)
+        if event.kind == EventType::Deleted
+            && touched.is_empty()
+            && mentions_tracking(&event.entry.json)
             && let Some(id) = event.entry.value().ok().and_then(|o| TrackingId::of(&o))
         {
             touched.push(id.app);
@@ -219,7 +221,10 @@ mod tests {
     use std::sync::Arc;
 
     fn event(kind: EventType, obj: &Value) -> WatchEvent {
-        let name = obj["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let name = obj["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let namespace = obj["metadata"]["namespace"]
             .as_str()
             .unwrap_or_default()

@@ -35,7 +35,11 @@ pub fn unknown_kind_message(obj: &Value) -> String {
     let kind = text(obj, "/kind");
     let ns = text(obj, "/metadata/namespace");
     let name = text(obj, "/metadata/name");
-    let resource = if ns.is_empty() { name.to_string() } else { format!("{ns}/{name}") };
+    let resource = if ns.is_empty() {
+        name.to_string()
+    } else {
+        format!("{ns}/{name}")
+    };
     format!(
         "The Kubernetes API could not find version \"{version}\" of {group}/{kind} for requested resource {resource}. Version \"{version}\" of {group}/{kind} does not exist. Make sure the \"{kind}\" CRD is installed on the destination cluster."
     )
@@ -78,7 +82,10 @@ fn with_last_applied(obj: &Value) -> Value {
     if !out.get("metadata").is_some_and(Value::is_object) {
         out["metadata"] = json!({});
     }
-    if !out["metadata"].get("annotations").is_some_and(Value::is_object) {
+    if !out["metadata"]
+        .get("annotations")
+        .is_some_and(Value::is_object)
+    {
         out["metadata"]["annotations"] = json!({});
     }
     out["metadata"]["annotations"][LAST_APPLIED_ANNOTATION] = Value::String(recorded);
@@ -110,7 +117,12 @@ fn removals(previous: &Value, desired: &Value, patch: &mut Value) {
 }
 
 /// Applies one manifest; the message is kubectl's (`deployment.apps/web configured`).
-pub fn apply(target: &ClusterState, obj: &Value, server_side: bool, dry_run: bool) -> Result<String, String> {
+pub fn apply(
+    target: &ClusterState,
+    obj: &Value,
+    server_side: bool,
+    dry_run: bool,
+) -> Result<String, String> {
     let Some(rt) = served_kind(target, text(obj, "/apiVersion"), text(obj, "/kind")) else {
         return Err(unknown_kind_message(obj));
     };
@@ -119,7 +131,16 @@ pub fn apply(target: &ClusterState, obj: &Value, server_side: bool, dry_run: boo
     let shown = display_name(obj);
     if server_side {
         return target
-            .patch(&rt, namespace, name, PatchType::Apply, obj, Part::Main, true, &ctx(dry_run))
+            .patch(
+                &rt,
+                namespace,
+                name,
+                PatchType::Apply,
+                obj,
+                Part::Main,
+                true,
+                &ctx(dry_run),
+            )
             .map(|_| format!("{shown} serverside-applied{}", suffix(dry_run)))
             .map_err(|e| e.message);
     }
@@ -146,7 +167,16 @@ pub fn apply(target: &ClusterState, obj: &Value, server_side: bool, dry_run: boo
         PatchType::Merge
     };
     let (after, _) = target
-        .patch(&rt, namespace, name, patch_type, &patch, Part::Main, false, &ctx(dry_run))
+        .patch(
+            &rt,
+            namespace,
+            name,
+            patch_type,
+            &patch,
+            Part::Main,
+            false,
+            &ctx(dry_run),
+        )
         .map_err(|e| e.message)?;
     let after_rv = text(&after, "/metadata/resourceVersion");
     if dry_run {
@@ -187,7 +217,10 @@ pub fn namespace_manifest(name: &str, metadata: Option<&Value>) -> Value {
     let mut meta = Map::new();
     meta.insert("name".into(), Value::String(name.to_string()));
     for field in ["labels", "annotations"] {
-        if let Some(v) = metadata.and_then(|m| m.get(field)).filter(|v| v.is_object()) {
+        if let Some(v) = metadata
+            .and_then(|m| m.get(field))
+            .filter(|v| v.is_object())
+        {
             meta.insert(field.into(), v.clone());
         }
     }
@@ -201,7 +234,12 @@ mod tests {
     use crate::sim::cluster::ClusterOptions;
 
     fn cluster() -> ClusterState {
-        let c = ClusterState::new("dev", ClusterOptions::default(), Users::generate("dev"), None);
+        let c = ClusterState::new(
+            "dev",
+            ClusterOptions::default(),
+            Users::generate("dev"),
+            None,
+        );
         let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "web"}});
         apply(&c, &ns, false, false).expect("namespace");
         c
@@ -228,7 +266,11 @@ mod tests {
         );
         let live = c
             .store
-            .get(&crate::sim::resources::ResourceKey::new("", "configmaps"), "web", "cfg")
+            .get(
+                &crate::sim::resources::ResourceKey::new("", "configmaps"),
+                "web",
+                "cfg",
+            )
             .expect("live")
             .value()
             .expect("json");
@@ -245,11 +287,19 @@ mod tests {
         );
         let widget = json!({"apiVersion": "example.org/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "web"}});
         let err = apply(&c, &widget, false, false).expect_err("unknown kind");
-        assert!(err.contains("Make sure the \"Widget\" CRD is installed"), "{err}");
+        assert!(
+            err.contains("Make sure the \"Widget\" CRD is installed"),
+            "{err}"
+        );
         let elsewhere = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "missing"}});
         let err = apply(&c, &elsewhere, false, false).expect_err("no namespace");
         assert!(err.contains("not found"), "{err}");
-        assert_eq!(display_name(&json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}})), "deployment.apps/web");
+        assert_eq!(
+            display_name(
+                &json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}})
+            ),
+            "deployment.apps/web"
+        );
     }
 
     #[test]

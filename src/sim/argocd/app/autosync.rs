@@ -187,7 +187,11 @@ mod tests {
         }
     }
 
-    fn with_last_operation(mut app: Application, revision: &str, phase: OperationPhase) -> Application {
+    fn with_last_operation(
+        mut app: Application,
+        revision: &str,
+        phase: OperationPhase,
+    ) -> Application {
         app.status.operation_state = Some(OperationState {
             operation: Operation {
                 sync: Some(SyncOperation::default()),
@@ -212,7 +216,14 @@ mod tests {
 
     #[test]
     fn out_of_sync_apps_start_an_automated_operation() {
-        let decision = decide(&app(true, false), SyncStatus::OutOfSync, "abc", &[out_of_sync("web")], now(), Duration::ZERO);
+        let decision = decide(
+            &app(true, false),
+            SyncStatus::OutOfSync,
+            "abc",
+            &[out_of_sync("web")],
+            now(),
+            Duration::ZERO,
+        );
         let AutoSync::Start(op) = decision else {
             panic!("starts: {decision:?}");
         };
@@ -229,21 +240,76 @@ mod tests {
         let res = [out_of_sync("web")];
         let mut off = app(true, true);
         off.spec.sync_policy = None;
-        assert_eq!(decide(&off, SyncStatus::OutOfSync, "a", &res, now(), Duration::ZERO), AutoSync::Skip);
+        assert_eq!(
+            decide(
+                &off,
+                SyncStatus::OutOfSync,
+                "a",
+                &res,
+                now(),
+                Duration::ZERO
+            ),
+            AutoSync::Skip
+        );
         let mut disabled = app(true, true);
-        if let Some(a) = disabled.spec.sync_policy.as_mut().and_then(|p| p.automated.as_mut()) {
+        if let Some(a) = disabled
+            .spec
+            .sync_policy
+            .as_mut()
+            .and_then(|p| p.automated.as_mut())
+        {
             a.enabled = Some(false);
         }
-        assert_eq!(decide(&disabled, SyncStatus::OutOfSync, "a", &res, now(), Duration::ZERO), AutoSync::Skip);
+        assert_eq!(
+            decide(
+                &disabled,
+                SyncStatus::OutOfSync,
+                "a",
+                &res,
+                now(),
+                Duration::ZERO
+            ),
+            AutoSync::Skip
+        );
         let mut busy = app(true, true);
         busy.operation = Some(Operation::default());
-        assert_eq!(decide(&busy, SyncStatus::OutOfSync, "a", &res, now(), Duration::ZERO), AutoSync::Skip);
-        assert_eq!(decide(&app(true, true), SyncStatus::Synced, "a", &res, now(), Duration::ZERO), AutoSync::Skip);
+        assert_eq!(
+            decide(
+                &busy,
+                SyncStatus::OutOfSync,
+                "a",
+                &res,
+                now(),
+                Duration::ZERO
+            ),
+            AutoSync::Skip
+        );
+        assert_eq!(
+            decide(
+                &app(true, true),
+                SyncStatus::Synced,
+                "a",
+                &res,
+                now(),
+                Duration::ZERO
+            ),
+            AutoSync::Skip
+        );
         let prune_only = [ResourceStatus {
             requires_pruning: true,
             ..out_of_sync("old")
         }];
-        assert_eq!(decide(&app(false, true), SyncStatus::OutOfSync, "a", &prune_only, now(), Duration::ZERO), AutoSync::Skip);
+        assert_eq!(
+            decide(
+                &app(false, true),
+                SyncStatus::OutOfSync,
+                "a",
+                &prune_only,
+                now(),
+                Duration::ZERO
+            ),
+            AutoSync::Skip
+        );
         assert!(matches!(
             decide(&app(true, false), SyncStatus::OutOfSync, "a", &prune_only, now(), Duration::ZERO),
             AutoSync::Refuse(m) if m.contains("auto-sync will wipe out all resources")
@@ -254,12 +320,28 @@ mod tests {
     fn a_failed_revision_is_never_retried_automatically() {
         let failed = with_last_operation(app(true, true), "abc", OperationPhase::Failed);
         assert_eq!(
-            decide(&failed, SyncStatus::OutOfSync, "abc", &[out_of_sync("web")], now(), Duration::ZERO),
-            AutoSync::Refuse("Failed last sync attempt to [abc]: one or more objects failed to apply".into())
+            decide(
+                &failed,
+                SyncStatus::OutOfSync,
+                "abc",
+                &[out_of_sync("web")],
+                now(),
+                Duration::ZERO
+            ),
+            AutoSync::Refuse(
+                "Failed last sync attempt to [abc]: one or more objects failed to apply".into()
+            )
         );
         // A new commit is a new attempt.
         assert!(matches!(
-            decide(&failed, SyncStatus::OutOfSync, "def", &[out_of_sync("web")], now(), Duration::ZERO),
+            decide(
+                &failed,
+                SyncStatus::OutOfSync,
+                "def",
+                &[out_of_sync("web")],
+                now(),
+                Duration::ZERO
+            ),
             AutoSync::Start(_)
         ));
     }
@@ -275,16 +357,40 @@ mod tests {
             },
         ];
         assert_eq!(
-            decide(&done, SyncStatus::OutOfSync, "abc", &res, now(), Duration::from_secs(90)),
+            decide(
+                &done,
+                SyncStatus::OutOfSync,
+                "abc",
+                &res,
+                now(),
+                Duration::from_secs(90)
+            ),
             AutoSync::Later(Duration::from_secs(30))
         );
-        let AutoSync::Start(op) = decide(&done, SyncStatus::OutOfSync, "abc", &res, now(), Duration::from_secs(5)) else {
+        let AutoSync::Start(op) = decide(
+            &done,
+            SyncStatus::OutOfSync,
+            "abc",
+            &res,
+            now(),
+            Duration::from_secs(5),
+        ) else {
             panic!("heals");
         };
         let resources = op.sync.expect("sync").resources;
         assert_eq!(resources.len(), 1);
         assert_eq!(resources[0].name, "web");
         let no_heal = with_last_operation(app(true, false), "abc", OperationPhase::Succeeded);
-        assert_eq!(decide(&no_heal, SyncStatus::OutOfSync, "abc", &res, now(), Duration::ZERO), AutoSync::Skip);
+        assert_eq!(
+            decide(
+                &no_heal,
+                SyncStatus::OutOfSync,
+                "abc",
+                &res,
+                now(),
+                Duration::ZERO
+            ),
+            AutoSync::Skip
+        );
     }
 }

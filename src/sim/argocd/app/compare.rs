@@ -4,7 +4,9 @@
 
 use serde_json::Value;
 
-use crate::domain::argocd::{HealthInfo, HealthStatus, ResourceIgnoreDifferences, ResourceStatus, SyncStatus};
+use crate::domain::argocd::{
+    HealthInfo, HealthStatus, ResourceIgnoreDifferences, ResourceStatus, SyncStatus,
+};
 use crate::domain::health::{self, ResourceHealth, ResourceRef};
 
 use super::super::diff::{ignored_paths, live_matches_desired};
@@ -51,7 +53,13 @@ impl Managed {
     pub fn sync_status(&self, ignores: &[ResourceIgnoreDifferences]) -> SyncStatus {
         match (&self.desired, &self.live) {
             (Some(desired), Some(live)) => {
-                let paths = ignored_paths(ignores, &self.group, &self.kind, &self.namespace, &self.name);
+                let paths = ignored_paths(
+                    ignores,
+                    &self.group,
+                    &self.kind,
+                    &self.namespace,
+                    &self.name,
+                );
                 if live_matches_desired(desired, live, &paths) {
                     SyncStatus::Synced
                 } else {
@@ -171,7 +179,11 @@ pub fn app_health(h: &ResourceHealth, previous: Option<&HealthInfo>, now: &str) 
 
 /// `Unknown` health, for apps ArgoCD cannot compare.
 pub fn unknown_health(previous: Option<&HealthInfo>, now: &str) -> HealthInfo {
-    app_health(&ResourceHealth::new(HealthStatus::Unknown, ""), previous, now)
+    app_health(
+        &ResourceHealth::new(HealthStatus::Unknown, ""),
+        previous,
+        now,
+    )
 }
 
 #[cfg(test)]
@@ -227,7 +239,10 @@ mod tests {
         assert!(!c.is_app_of_apps);
         let persisted = compare(&items, &[], true);
         assert_eq!(
-            persisted.resources[0].health.as_ref().and_then(|h| h.status),
+            persisted.resources[0]
+                .health
+                .as_ref()
+                .and_then(|h| h.status),
             Some(HealthStatus::Healthy)
         );
     }

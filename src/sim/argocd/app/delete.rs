@@ -14,10 +14,10 @@ use super::super::clusters::DestinationError;
 use super::super::kube::{self, APP_CONTROLLER};
 use super::super::settings::NAMESPACE;
 use super::super::tracking::TrackingId;
+use super::AppController;
 use super::apply;
 use super::status::{condition, set_conditions, write_status};
 use super::tasks::has_sync_option;
-use super::AppController;
 
 /// The resources finalizer and its `/foreground` and `/background` variants.
 fn is_resources_finalizer(f: &str) -> bool {
@@ -28,10 +28,19 @@ impl AppController {
     /// One step of deleting an Application; returns when to look again.
     pub(super) async fn finalize(&self, app: &Application) -> Option<Duration> {
         let name = &app.metadata.name;
-        if !app.metadata.finalizers.iter().any(|f| is_resources_finalizer(f)) {
+        if !app
+            .metadata
+            .finalizers
+            .iter()
+            .any(|f| is_resources_finalizer(f))
+        {
             return None;
         }
-        let target = match self.rt.destinations.resolve(&app.spec.destination, &self.rt.known_clusters()) {
+        let target = match self
+            .rt
+            .destinations
+            .resolve(&app.spec.destination, &self.rt.known_clusters())
+        {
             Ok(target) => target,
             // Nothing can be deleted on a cluster ArgoCD does not know: let the app go.
             Err(DestinationError::Unknown(_)) => {
@@ -46,10 +55,17 @@ impl AppController {
         let cluster = &target.cluster;
         let mut remaining = 0;
         for live_ref in self.rt.index.objects(&cluster.name, name) {
-            let Some(live) = kube::get(cluster, &live_ref.resource, &live_ref.namespace, &live_ref.name) else {
+            let Some(live) = kube::get(
+                cluster,
+                &live_ref.resource,
+                &live_ref.namespace,
+                &live_ref.name,
+            ) else {
                 continue;
             };
-            if TrackingId::of(&live).is_none_or(|id| id.app != *name) || has_sync_option(&live, "Delete=false") {
+            if TrackingId::of(&live).is_none_or(|id| id.app != *name)
+                || has_sync_option(&live, "Delete=false")
+            {
                 continue;
             }
             remaining += 1;

@@ -33,7 +33,12 @@ fn namespaced(target: &ClusterState, manifests: &[Value], api_version: &str, kin
 /// The manifests as ArgoCD applies them: `Skip` hooks dropped, namespaced objects put in the
 /// destination namespace when they name none, cluster-scoped ones stripped of a namespace,
 /// duplicates dropped, and every object annotated with its tracking id.
-pub fn prepare(manifests: &[Value], app: &str, namespace: &str, target: &ClusterState) -> Vec<Value> {
+pub fn prepare(
+    manifests: &[Value],
+    app: &str,
+    namespace: &str,
+    target: &ClusterState,
+) -> Vec<Value> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for manifest in manifests {
@@ -45,7 +50,11 @@ pub fn prepare(manifests: &[Value], app: &str, namespace: &str, target: &Cluster
         let kind = kube::text(&obj, "/kind").to_string();
         if namespaced(target, manifests, &api_version, &kind) {
             if kube::text(&obj, "/metadata/namespace").is_empty() {
-                let ns = if namespace.is_empty() { "default" } else { namespace };
+                let ns = if namespace.is_empty() {
+                    "default"
+                } else {
+                    namespace
+                };
                 obj["metadata"]["namespace"] = Value::String(ns.to_string());
             }
         } else if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -82,7 +91,11 @@ fn managed_of(obj: &Value, desired: Option<Value>, live: Option<Value>) -> Manag
 
 /// The live state of one prepared manifest.
 pub fn live_of(target: &ClusterState, desired: &Value) -> Option<Value> {
-    let rt = served_kind(target, kube::text(desired, "/apiVersion"), kube::text(desired, "/kind"))?;
+    let rt = served_kind(
+        target,
+        kube::text(desired, "/apiVersion"),
+        kube::text(desired, "/kind"),
+    )?;
     let ns = if rt.namespaced {
         kube::text(desired, "/metadata/namespace")
     } else {
@@ -93,24 +106,46 @@ pub fn live_of(target: &ClusterState, desired: &Value) -> Option<Value> {
 
 /// Every resource of the Application: prepared manifests with their live objects, then the
 /// live objects it tracks that are not in git.
-pub fn gather(desired: &[Value], app: &str, target: &ClusterState, index: &LiveIndex) -> Vec<Managed> {
+pub fn gather(
+    desired: &[Value],
+    app: &str,
+    target: &ClusterState,
+    index: &LiveIndex,
+) -> Vec<Managed> {
     let mut items: Vec<Managed> = desired
         .iter()
         .map(|d| managed_of(d, Some(d.clone()), live_of(target, d)))
         .collect();
     let known: HashSet<(String, String, String, String)> = items
         .iter()
-        .map(|m| (m.group.clone(), m.kind.clone(), m.namespace.clone(), m.name.clone()))
+        .map(|m| {
+            (
+                m.group.clone(),
+                m.kind.clone(),
+                m.namespace.clone(),
+                m.name.clone(),
+            )
+        })
         .collect();
     for live_ref in index.objects(&target.name, app) {
-        let Some(live) = kube::get(target, &live_ref.resource, &live_ref.namespace, &live_ref.name) else {
+        let Some(live) = kube::get(
+            target,
+            &live_ref.resource,
+            &live_ref.namespace,
+            &live_ref.name,
+        ) else {
             continue;
         };
         if tracking::TrackingId::of(&live).is_none_or(|id| id.app != app) {
             continue;
         }
         let item = managed_of(&live, None, Some(live.clone()));
-        let key = (item.group.clone(), item.kind.clone(), item.namespace.clone(), item.name.clone());
+        let key = (
+            item.group.clone(),
+            item.kind.clone(),
+            item.namespace.clone(),
+            item.name.clone(),
+        );
         if !known.contains(&key) {
             items.push(item);
         }
@@ -127,7 +162,12 @@ mod tests {
 
     #[test]
     fn manifests_get_namespaces_tracking_and_lose_duplicates_and_skips() {
-        let target = ClusterState::new("dev", ClusterOptions::default(), Users::generate("dev"), None);
+        let target = ClusterState::new(
+            "dev",
+            ClusterOptions::default(),
+            Users::generate("dev"),
+            None,
+        );
         let manifests = vec![
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}),
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}),
@@ -143,7 +183,12 @@ mod tests {
         let out = prepare(&manifests, "web-dev", "web", &target);
         let summary: Vec<(String, String)> = out
             .iter()
-            .map(|o| (kube::text(o, "/metadata/name").to_string(), kube::text(o, "/metadata/namespace").to_string()))
+            .map(|o| {
+                (
+                    kube::text(o, "/metadata/name").to_string(),
+                    kube::text(o, "/metadata/namespace").to_string(),
+                )
+            })
             .collect();
         assert_eq!(
             summary,
@@ -156,7 +201,10 @@ mod tests {
             ]
         );
         assert_eq!(
-            kube::text(&out[0], "/metadata/annotations/argocd.argoproj.io~1tracking-id"),
+            kube::text(
+                &out[0],
+                "/metadata/annotations/argocd.argoproj.io~1tracking-id"
+            ),
             "web-dev:/ConfigMap:web/a"
         );
     }

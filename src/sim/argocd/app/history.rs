@@ -92,7 +92,10 @@ mod tests {
         }
         let last = app.status.history.last().expect("entry");
         assert_eq!(last.revision, "c");
-        assert_eq!(last.deploy_started_at.as_deref(), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(
+            last.deploy_started_at.as_deref(),
+            Some("2026-01-01T00:00:00Z")
+        );
         assert_eq!(last.deployed_at.as_deref(), Some("2026-01-01T00:01:00Z"));
         assert_eq!(
             last.initiated_by.as_ref().map(|i| i.username.as_str()),

@@ -147,7 +147,14 @@ impl AppController {
                 return None;
             }
         };
-        if kube::text(&raw, &format!("/metadata/annotations/{}", SKIP_RECONCILE_ANNOTATION.replace('/', "~1"))) == "true" {
+        if kube::text(
+            &raw,
+            &format!(
+                "/metadata/annotations/{}",
+                SKIP_RECONCILE_ANNOTATION.replace('/', "~1")
+            ),
+        ) == "true"
+        {
             return None;
         }
         if app.is_deleting() {

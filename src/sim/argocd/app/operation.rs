@@ -90,7 +90,9 @@ impl AppController {
                     ..Default::default()
                 };
                 let expected = app.status.operation_state.as_ref().and_then(phase_name);
-                if let Err(err) = write_operation_state(&self.rt.mgmt, &raw, expected.as_deref(), &state, false) {
+                if let Err(err) =
+                    write_operation_state(&self.rt.mgmt, &raw, expected.as_deref(), &state, false)
+                {
                     return self.conflicted(err);
                 }
                 self.operation_started(&raw, &state);
@@ -107,7 +109,8 @@ impl AppController {
         if let Some(finished) = state.finished_at.as_deref() {
             // A failed attempt waiting for its retry.
             let retry = state.operation.retry.clone().unwrap_or_default();
-            let wait = retry::backoff(&retry, state.retry_count).unwrap_or(retry::DEFAULT_MAX_DURATION);
+            let wait =
+                retry::backoff(&retry, state.retry_count).unwrap_or(retry::DEFAULT_MAX_DURATION);
             let due = crate::domain::argocd::parse_time(finished)
                 .map(|f| f + chrono::Duration::from_std(self.rt.real(wait)).unwrap_or_default());
             let now = self.rt.clock.now();
@@ -119,7 +122,9 @@ impl AppController {
             state.finished_at = None;
             state.sync_result = None;
             state.message = format!("Retrying operation. Attempt #{}", state.retry_count);
-            if let Err(err) = write_operation_state(&self.rt.mgmt, &raw, expected.as_deref(), &state, false) {
+            if let Err(err) =
+                write_operation_state(&self.rt.mgmt, &raw, expected.as_deref(), &state, false)
+            {
                 return self.conflicted(err);
             }
         }
@@ -144,7 +149,9 @@ impl AppController {
         if initiator.is_some_and(|i| i.automated) {
             return; // announced when auto-sync requested it
         }
-        let user = initiator.map(|i| i.username.as_str()).filter(|u| !u.is_empty());
+        let user = initiator
+            .map(|i| i.username.as_str())
+            .filter(|u| !u.is_empty());
         let revision = state
             .operation
             .sync
@@ -156,7 +163,9 @@ impl AppController {
             Some(user) => format!("{user} initiated sync to {revision}"),
             None => format!("initiated sync to {revision}"),
         };
-        self.rt.events.record(raw, EventType::Normal, REASON_OPERATION_STARTED, &message);
+        self.rt
+            .events
+            .record(raw, EventType::Normal, REASON_OPERATION_STARTED, &message);
     }
 
     /// Applies retry rules to a pass's outcome and writes the operation state.
@@ -181,7 +190,8 @@ impl AppController {
                     Ok(shown) => {
                         state.phase = Some(OperationPhase::Running);
                         state.finished_at = Some(self.rt.clock.timestamp());
-                        let at = now + chrono::Duration::from_std(self.rt.real(shown)).unwrap_or_default();
+                        let at = now
+                            + chrono::Duration::from_std(self.rt.real(shown)).unwrap_or_default();
                         state.retry_count += 1;
                         state.message = retry::retrying_message(&message, state.retry_count, at);
                         let gate = retry::backoff(&retry, state.retry_count).unwrap_or(shown);
@@ -215,12 +225,31 @@ impl AppController {
         let written = if history::records_history(state) {
             let entries = history::appended(app, state, &self.rt.clock.timestamp());
             let patch = json!({"status": {"history": entries}});
-            Some(kube::patch(&self.rt.mgmt, &kube::applications(), NAMESPACE, name, PatchType::Merge, &patch, APP_CONTROLLER)?)
+            Some(kube::patch(
+                &self.rt.mgmt,
+                &kube::applications(),
+                NAMESPACE,
+                name,
+                PatchType::Merge,
+                &patch,
+                APP_CONTROLLER,
+            )?)
         } else {
             kube::get_app(&self.rt.mgmt, name)
         };
-        let partial = state.operation.sync.as_ref().is_some_and(|s| !s.resources.is_empty());
-        let mut words = vec![if partial { "Partial sync operation" } else { "Sync operation" }.to_string()];
+        let partial = state
+            .operation
+            .sync
+            .as_ref()
+            .is_some_and(|s| !s.resources.is_empty());
+        let mut words = vec![
+            if partial {
+                "Partial sync operation"
+            } else {
+                "Sync operation"
+            }
+            .to_string(),
+        ];
         if let Some(result) = &state.sync_result {
             words.push(format!("to {}", result.revision));
         }
@@ -231,8 +260,14 @@ impl AppController {
             words.push(format!("failed: {}", state.message));
         }
         if let Some(app_now) = written {
-            let kind = if successful { EventType::Normal } else { EventType::Warning };
-            self.rt.events.record(&app_now, kind, REASON_OPERATION_COMPLETED, &words.join(" "));
+            let kind = if successful {
+                EventType::Normal
+            } else {
+                EventType::Warning
+            };
+            self.rt
+                .events
+                .record(&app_now, kind, REASON_OPERATION_COMPLETED, &words.join(" "));
         }
         self.set_wave_gate(name, None);
         self.request(name, Level::ForceResolve);
@@ -241,13 +276,22 @@ impl AppController {
 
     /// Ends a Terminating operation: running hooks are deleted, then Failed "Operation
     /// terminated" with `.operation` cleared; never retried.
-    async fn terminate(&self, raw: &Value, app: &Application, mut state: OperationState) -> Result<Option<Duration>, ApiError> {
+    async fn terminate(
+        &self,
+        raw: &Value,
+        app: &Application,
+        mut state: OperationState,
+    ) -> Result<Option<Duration>, ApiError> {
         let mut errors = false;
-        if let Ok(target) = self.rt.destinations.resolve(&app.spec.destination, &self.rt.known_clusters())
+        if let Ok(target) = self
+            .rt
+            .destinations
+            .resolve(&app.spec.destination, &self.rt.known_clusters())
             && let Some(result) = state.sync_result.as_mut()
         {
             for resource in result.resources.iter_mut() {
-                let running = resource.hook_phase == Some(OperationPhase::Running) && resource.hook_type.is_some();
+                let running = resource.hook_phase == Some(OperationPhase::Running)
+                    && resource.hook_type.is_some();
                 if !running {
                     continue;
                 }
@@ -275,7 +319,9 @@ impl AppController {
         state.phase = Some(phase);
         state.message = message.into();
         state.finished_at = Some(self.rt.clock.timestamp());
-        if let Err(err) = write_operation_state(&self.rt.mgmt, raw, Some("Terminating"), &state, true) {
+        if let Err(err) =
+            write_operation_state(&self.rt.mgmt, raw, Some("Terminating"), &state, true)
+        {
             return self.conflicted(err);
         }
         self.completed(app, &state)?;
@@ -291,20 +337,31 @@ impl AppController {
         if self.rt.project(project).is_none() {
             return Pass::done(
                 OperationPhase::Error,
-                format!("Failed to load application project: appprojects.argoproj.io \"{project}\" not found"),
+                format!(
+                    "Failed to load application project: appprojects.argoproj.io \"{project}\" not found"
+                ),
             );
         }
-        let target = match self.rt.destinations.resolve(&app.spec.destination, &self.rt.known_clusters()) {
+        let target = match self
+            .rt
+            .destinations
+            .resolve(&app.spec.destination, &self.rt.known_clusters())
+        {
             Ok(target) => target,
             Err(err) => return Pass::done(OperationPhase::Failed, err.to_string()),
         };
         let Some(source) = sync.source.clone().or_else(|| app.spec.source.clone()) else {
-            return Pass::done(OperationPhase::Failed, "spec.source or spec.sources must be specified");
+            return Pass::done(
+                OperationPhase::Failed,
+                "spec.source or spec.sources must be specified",
+            );
         };
         let comparison_error = |m: String| {
             Pass::done(
                 OperationPhase::Error,
-                format!("ComparisonError: Failed to load target state: failed to generate manifest for source 1 of 1: {m}"),
+                format!(
+                    "ComparisonError: Failed to load target state: failed to generate manifest for source 1 of 1: {m}"
+                ),
             )
         };
         if !self.rt.repo.serves(&source.repo_url) {
@@ -321,7 +378,11 @@ impl AppController {
         let revision = match known {
             Some(r) => r,
             None => {
-                let wanted = if sync.revision.is_empty() { &source.target_revision } else { &sync.revision };
+                let wanted = if sync.revision.is_empty() {
+                    &source.target_revision
+                } else {
+                    &sync.revision
+                };
                 match self.rt.repo.resolve(wanted, false).await {
                     Ok(sha) => sha,
                     Err(err) => return comparison_error(err.to_string()),
@@ -332,12 +393,25 @@ impl AppController {
             Ok(tree) => tree,
             Err(err) => return comparison_error(err.to_string()),
         };
-        let rendered = self.rt.renders.render(tree, &source, &self.rt.settings(), false).await;
+        let rendered = self
+            .rt
+            .renders
+            .render(tree, &source, &self.rt.settings(), false)
+            .await;
         let manifests = match rendered.as_ref() {
             Ok(m) => m,
-            Err(m) => return comparison_error(format!("rpc error: code = Unknown desc = Manifest generation error: {m}")),
+            Err(m) => {
+                return comparison_error(format!(
+                    "rpc error: code = Unknown desc = Manifest generation error: {m}"
+                ));
+            }
         };
-        let desired = desired::prepare(&manifests.objects, &app.metadata.name, &app.spec.destination.namespace, &target.cluster);
+        let desired = desired::prepare(
+            &manifests.objects,
+            &app.metadata.name,
+            &app.spec.destination.namespace,
+            &target.cluster,
+        );
         let options = sync_options(app, &sync);
         let first_pass = state.sync_result.is_none();
         let mut tasks = self.plan(app, &sync, &options, &desired, &target, state);
@@ -347,7 +421,10 @@ impl AppController {
             .map(|r| r.resources.clone())
             .unwrap_or_default();
         let pass = if first_pass && !self.validate(&mut tasks, &desired, &target) {
-            Pass::done(OperationPhase::Failed, "one or more synchronization tasks are not valid")
+            Pass::done(
+                OperationPhase::Failed,
+                "one or more synchronization tasks are not valid",
+            )
         } else {
             self.step(app, &sync, &options, &mut tasks, &target).await
         };
@@ -383,27 +460,54 @@ impl AppController {
         for obj in desired {
             let live = desired::live_of(&target.cluster, obj);
             let base = task_for(obj, live.clone());
-            wanted.insert((base.group.clone(), base.kind.clone(), base.namespace.clone(), base.name.clone()));
+            wanted.insert((
+                base.group.clone(),
+                base.kind.clone(),
+                base.namespace.clone(),
+                base.name.clone(),
+            ));
             if health::is_hook(obj) {
                 if skip_hooks {
                     continue;
                 }
                 for hook in health::hook_types(obj) {
                     if let Some(phase) = Phase::of_hook(&hook) {
-                        out.push(Task { phase, hook: Some(hook), ..base.clone() });
+                        out.push(Task {
+                            phase,
+                            hook: Some(hook),
+                            ..base.clone()
+                        });
                     }
                 }
             } else {
                 out.push(base);
             }
         }
-        for live_ref in self.rt.index.objects(&target.cluster.name, &app.metadata.name) {
-            let Some(live) = kube::get(&target.cluster, &live_ref.resource, &live_ref.namespace, &live_ref.name) else {
+        for live_ref in self
+            .rt
+            .index
+            .objects(&target.cluster.name, &app.metadata.name)
+        {
+            let Some(live) = kube::get(
+                &target.cluster,
+                &live_ref.resource,
+                &live_ref.namespace,
+                &live_ref.name,
+            ) else {
                 continue;
             };
-            let task = Task { target: None, ..task_for(&live, Some(live.clone())) };
-            let key = (task.group.clone(), task.kind.clone(), task.namespace.clone(), task.name.clone());
-            let tracked = super::super::tracking::TrackingId::of(&live).is_some_and(|id| id.app == app.metadata.name);
+            let task = Task {
+                target: None,
+                ..task_for(&live, Some(live.clone()))
+            };
+            let key = (
+                task.group.clone(),
+                task.kind.clone(),
+                task.namespace.clone(),
+                task.name.clone(),
+            );
+            let tracked = super::super::tracking::TrackingId::of(&live)
+                .is_some_and(|id| id.app == app.metadata.name);
             if tracked && !wanted.contains(&key) && !health::is_hook(&live) {
                 out.push(task);
             }
@@ -411,21 +515,37 @@ impl AppController {
         if !sync.resources.is_empty() {
             out.retain(|t| {
                 sync.resources.iter().any(|r| {
-                    r.group == t.group && r.kind == t.kind && r.name == t.name && (r.namespace.is_empty() || r.namespace == t.namespace)
+                    r.group == t.group
+                        && r.kind == t.kind
+                        && r.name == t.name
+                        && (r.namespace.is_empty() || r.namespace == t.namespace)
                 })
             });
         }
         let namespace = &app.spec.destination.namespace;
         let creates_namespace = options.iter().any(|o| o == "CreateNamespace=true");
-        let ns_in_git = out.iter().any(|t| t.kind == "Namespace" && t.group.is_empty() && t.name == *namespace);
+        let ns_in_git = out
+            .iter()
+            .any(|t| t.kind == "Namespace" && t.group.is_empty() && t.name == *namespace);
         if creates_namespace && !namespace.is_empty() && !ns_in_git {
-            let manifest = namespace_manifest(namespace, app.spec.sync_policy.as_ref().and_then(|p| p.managed_namespace_metadata.as_ref()));
+            let manifest = namespace_manifest(
+                namespace,
+                app.spec
+                    .sync_policy
+                    .as_ref()
+                    .and_then(|p| p.managed_namespace_metadata.as_ref()),
+            );
             let live = desired::live_of(&target.cluster, &manifest);
             let recorded = state.sync_result.as_ref().is_some_and(|r| {
-                r.resources.iter().any(|x| x.kind == "Namespace" && x.name == *namespace)
+                r.resources
+                    .iter()
+                    .any(|x| x.kind == "Namespace" && x.name == *namespace)
             });
             if live.is_none() || recorded {
-                out.push(Task { phase: Phase::PreSync, ..task_for(&manifest, live) });
+                out.push(Task {
+                    phase: Phase::PreSync,
+                    ..task_for(&manifest, live)
+                });
             }
         }
         if options.iter().any(|o| o == "ApplyOutOfSyncOnly=true") {
@@ -452,15 +572,24 @@ impl AppController {
     fn validate(&self, tasks: &mut [Task], desired: &[Value], target: &Target) -> bool {
         let mut valid = true;
         for task in tasks.iter_mut() {
-            let Some(obj) = task.target.clone() else { continue };
-            let served = kube::served_kind(&target.cluster, kube::text(&obj, "/apiVersion"), &task.kind).is_some();
+            let Some(obj) = task.target.clone() else {
+                continue;
+            };
+            let served =
+                kube::served_kind(&target.cluster, kube::text(&obj, "/apiVersion"), &task.kind)
+                    .is_some();
             let crd_in_sync = desired.iter().any(|d| {
                 kube::text(d, "/kind") == "CustomResourceDefinition"
                     && kube::text(d, "/spec/group") == task.group
                     && kube::text(d, "/spec/names/kind") == task.kind
             });
-            if !served && !crd_in_sync && !has_sync_option(&obj, "SkipDryRunOnMissingResource=true") {
-                task.set_result(Some(ResultCode::SyncFailed), OperationPhase::Failed, &unknown_kind_message(&obj));
+            if !served && !crd_in_sync && !has_sync_option(&obj, "SkipDryRunOnMissingResource=true")
+            {
+                task.set_result(
+                    Some(ResultCode::SyncFailed),
+                    OperationPhase::Failed,
+                    &unknown_kind_message(&obj),
+                );
                 valid = false;
             }
         }
@@ -468,7 +597,14 @@ impl AppController {
     }
 
     /// Updates running tasks from live health, then applies the next wave or waits.
-    async fn step(&self, app: &Application, sync: &SyncOperation, options: &[String], tasks: &mut [Task], target: &Target) -> Pass {
+    async fn step(
+        &self,
+        app: &Application,
+        sync: &SyncOperation,
+        options: &[String],
+        tasks: &mut [Task],
+        target: &Target,
+    ) -> Pass {
         for task in tasks.iter_mut().filter(|t| t.running()) {
             task.live = match &task.target {
                 Some(obj) => desired::live_of(&target.cluster, obj),
@@ -482,13 +618,17 @@ impl AppController {
                 outcome,
                 wake: Some(self.rt.real(*self.rt.knobs.operation_poll.read())),
             },
-            Step::Done(outcome) => Pass { outcome, wake: None },
+            Step::Done(outcome) => Pass {
+                outcome,
+                wake: None,
+            },
             Step::Run { batch, remaining } => {
                 let name = &app.metadata.name;
                 if let Some(gate) = self.wave_gate(name)
                     && gate > Instant::now()
                 {
-                    let rest: Vec<&Task> = batch.iter().chain(&remaining).map(|&i| &tasks[i]).collect();
+                    let rest: Vec<&Task> =
+                        batch.iter().chain(&remaining).map(|&i| &tasks[i]).collect();
                     return Pass {
                         outcome: Outcome {
                             phase: OperationPhase::Running,
@@ -512,21 +652,50 @@ impl AppController {
     }
 
     /// Prunes, then applies, the tasks of one wave.
-    fn run_batch(&self, app: &Application, sync: &SyncOperation, options: &[String], tasks: &mut [Task], batch: &[usize], target: &Target) {
+    fn run_batch(
+        &self,
+        app: &Application,
+        sync: &SyncOperation,
+        options: &[String],
+        tasks: &mut [Task],
+        batch: &[usize],
+        target: &Target,
+    ) {
         let cluster = &target.cluster;
-        let failure = app.metadata.annotations.get(FAIL_SYNC_ANNOTATION).filter(|v| !v.is_empty());
-        let (prunes, applies): (Vec<usize>, Vec<usize>) = batch.iter().partition(|&&i| tasks[i].is_prune());
+        let failure = app
+            .metadata
+            .annotations
+            .get(FAIL_SYNC_ANNOTATION)
+            .filter(|v| !v.is_empty());
+        let (prunes, applies): (Vec<usize>, Vec<usize>) =
+            batch.iter().partition(|&&i| tasks[i].is_prune());
         for i in prunes {
             let task = &mut tasks[i];
             let live = task.live.clone().unwrap_or(Value::Null);
             if !sync.prune {
-                task.set_result(Some(ResultCode::PruneSkipped), OperationPhase::Succeeded, "ignored (requires pruning)");
+                task.set_result(
+                    Some(ResultCode::PruneSkipped),
+                    OperationPhase::Succeeded,
+                    "ignored (requires pruning)",
+                );
             } else if has_sync_option(&live, "Prune=false") {
-                task.set_result(Some(ResultCode::PruneSkipped), OperationPhase::Succeeded, "ignored (no prune)");
+                task.set_result(
+                    Some(ResultCode::PruneSkipped),
+                    OperationPhase::Succeeded,
+                    "ignored (no prune)",
+                );
             } else {
                 match apply::prune(cluster, &live, sync.dry_run) {
-                    Ok(message) => task.set_result(Some(ResultCode::Pruned), OperationPhase::Succeeded, &message),
-                    Err(message) => task.set_result(Some(ResultCode::SyncFailed), OperationPhase::Failed, &message),
+                    Ok(message) => task.set_result(
+                        Some(ResultCode::Pruned),
+                        OperationPhase::Succeeded,
+                        &message,
+                    ),
+                    Err(message) => task.set_result(
+                        Some(ResultCode::SyncFailed),
+                        OperationPhase::Failed,
+                        &message,
+                    ),
                 }
                 task.live = desired::live_of(cluster, &live);
             }
@@ -534,10 +703,18 @@ impl AppController {
         let ssa_everywhere = options.iter().any(|o| o == "ServerSideApply=true");
         for i in applies {
             let task = &mut tasks[i];
-            let Some(obj) = task.target.clone() else { continue };
+            let Some(obj) = task.target.clone() else {
+                continue;
+            };
             if let Some(reason) = failure {
-                let message = format!("admission webhook \"validate.sim.k8tre.io\" denied the request: {reason}");
-                task.set_result(Some(ResultCode::SyncFailed), OperationPhase::Failed, &message);
+                let message = format!(
+                    "admission webhook \"validate.sim.k8tre.io\" denied the request: {reason}"
+                );
+                task.set_result(
+                    Some(ResultCode::SyncFailed),
+                    OperationPhase::Failed,
+                    &message,
+                );
                 continue;
             }
             if task.is_hook()
@@ -548,13 +725,25 @@ impl AppController {
             }
             let ssa = (ssa_everywhere || has_sync_option(&obj, "ServerSideApply=true"))
                 && !has_sync_option(&obj, "ServerSideApply=false");
-            let status = if task.is_hook() { None } else { Some(ResultCode::Synced) };
+            let status = if task.is_hook() {
+                None
+            } else {
+                Some(ResultCode::Synced)
+            };
             match apply::apply(cluster, &obj, ssa, sync.dry_run) {
                 Ok(message) => {
-                    let phase = if sync.dry_run { OperationPhase::Succeeded } else { OperationPhase::Running };
+                    let phase = if sync.dry_run {
+                        OperationPhase::Succeeded
+                    } else {
+                        OperationPhase::Running
+                    };
                     task.set_result(status, phase, &message);
                 }
-                Err(message) => task.set_result(Some(ResultCode::SyncFailed), OperationPhase::Failed, &message),
+                Err(message) => task.set_result(
+                    Some(ResultCode::SyncFailed),
+                    OperationPhase::Failed,
+                    &message,
+                ),
             }
             task.live = desired::live_of(cluster, &obj);
         }
@@ -571,7 +760,8 @@ fn recorded_result(state: &OperationState, task: &Task) -> bool {
 
 /// A Sync-phase task for an object (`live` is its live state, if any).
 fn task_for(obj: &Value, live: Option<Value>) -> Task {
-    let (group, version) = super::super::tracking::split_api_version(kube::text(obj, "/apiVersion"));
+    let (group, version) =
+        super::super::tracking::split_api_version(kube::text(obj, "/apiVersion"));
     Task {
         phase: Phase::Sync,
         wave: wave_of(obj),

@@ -20,7 +20,9 @@ use super::super::settings::NAMESPACE;
 use super::autosync::{self, AutoSync};
 use super::compare::{self, Managed, app_health, unknown_health};
 use super::desired;
-use super::status::{condition, remove_refresh_annotations, set_conditions, set_or_remove, write_status};
+use super::status::{
+    condition, remove_refresh_annotations, set_conditions, set_or_remove, write_status,
+};
 use super::{AppController, Level};
 
 /// Why and how thoroughly to refresh.
@@ -33,7 +35,12 @@ pub struct RefreshNeed {
 }
 
 /// ArgoCD's `needRefreshAppStatus`.
-pub fn need(app: &Application, requested: Level, periodic_due: bool, toggled: bool) -> Option<RefreshNeed> {
+pub fn need(
+    app: &Application,
+    requested: Level,
+    periodic_due: bool,
+    toggled: bool,
+) -> Option<RefreshNeed> {
     let annotations = &app.metadata.annotations;
     if let Some(kind) = annotations.get(ANNOTATION_REFRESH) {
         return Some(RefreshNeed {
@@ -42,7 +49,11 @@ pub fn need(app: &Application, requested: Level, periodic_due: bool, toggled: bo
             annotation: Some(annotations.get(ANNOTATION_REFRESH_TIMESTAMP).cloned()),
         });
     }
-    let compared = app.status.sync.as_ref().and_then(|s| s.compared_to.as_ref());
+    let compared = app
+        .status
+        .sync
+        .as_ref()
+        .and_then(|s| s.compared_to.as_ref());
     let level = if app.status.reconciled_at.is_none() {
         Level::Latest
     } else if compared.is_none_or(|c| c.source != app.spec.source) {
@@ -129,7 +140,11 @@ impl AppController {
                 source_type: app.status.source_type.clone(),
                 summary: app.status.summary.clone(),
             },
-            Assessment::Failed { condition: cond, revision, live } => {
+            Assessment::Failed {
+                condition: cond,
+                revision,
+                live,
+            } => {
                 let healths = live.iter().map(|m| {
                     let r = ResourceRef::new(&m.group, &m.kind, &m.namespace, &m.name);
                     (r, m.health(), false)
@@ -157,7 +172,12 @@ impl AppController {
                     summary: app.status.summary.clone(),
                 }
             }
-            Assessment::Compared { revision, comparison, source_type, target } => {
+            Assessment::Compared {
+                revision,
+                comparison,
+                source_type,
+                target,
+            } => {
                 let mut new_conditions = Vec::new();
                 if let Some(orphans) = self.orphan_warning(app, &target) {
                     new_conditions.push(orphans);
@@ -199,7 +219,12 @@ impl AppController {
                     },
                     health: app_health(&comparison.health, previous_health, &now),
                     resources: Some(json_of(&comparison.resources)),
-                    conditions: set_conditions(&app.status.conditions, new_conditions, &evaluated, &now),
+                    conditions: set_conditions(
+                        &app.status.conditions,
+                        new_conditions,
+                        &evaluated,
+                        &now,
+                    ),
                     source_type: Some(source_type),
                     summary: summary_of(app, &comparison),
                 }
@@ -221,10 +246,17 @@ impl AppController {
                 format!("Application referencing project {project} which does not exist"),
             ));
         }
-        let target = match self.rt.destinations.resolve(&app.spec.destination, &self.rt.known_clusters()) {
+        let target = match self
+            .rt
+            .destinations
+            .resolve(&app.spec.destination, &self.rt.known_clusters())
+        {
             Ok(target) => target,
             Err(err @ DestinationError::Unknown(_)) => {
-                return Assessment::Invalid(condition(ConditionType::InvalidSpecError, err.to_string()));
+                return Assessment::Invalid(condition(
+                    ConditionType::InvalidSpecError,
+                    err.to_string(),
+                ));
             }
             Err(err @ DestinationError::Unreachable { .. }) => {
                 return Assessment::Failed {
@@ -240,11 +272,14 @@ impl AppController {
                 "spec.source or spec.sources must be specified",
             ));
         };
-        let live_only = || desired::gather(&[], &app.metadata.name, &target.cluster, &self.rt.index);
+        let live_only =
+            || desired::gather(&[], &app.metadata.name, &target.cluster, &self.rt.index);
         let failed = |message: String, revision: String, live: Vec<Managed>| Assessment::Failed {
             condition: condition(
                 ConditionType::ComparisonError,
-                format!("Failed to load target state: failed to generate manifest for source 1 of 1: {message}"),
+                format!(
+                    "Failed to load target state: failed to generate manifest for source 1 of 1: {message}"
+                ),
             ),
             revision,
             live,
@@ -263,7 +298,12 @@ impl AppController {
             .filter(|r| !r.is_empty() && need.level == Level::Recent);
         let revision = match recent {
             Some(revision) => revision,
-            None => match self.rt.repo.resolve(&source.target_revision, need.hard).await {
+            None => match self
+                .rt
+                .repo
+                .resolve(&source.target_revision, need.hard)
+                .await
+            {
                 Ok(sha) => sha,
                 Err(err) => return failed(err.to_string(), String::new(), live_only()),
             },
@@ -281,16 +321,32 @@ impl AppController {
             Ok(m) => m,
             Err(message) => {
                 return failed(
-                    format!("rpc error: code = Unknown desc = Manifest generation error (cached): {message}"),
+                    format!(
+                        "rpc error: code = Unknown desc = Manifest generation error (cached): {message}"
+                    ),
                     revision,
                     live_only(),
                 );
             }
         };
         let namespace = &app.spec.destination.namespace;
-        let desired = desired::prepare(&manifests.objects, &app.metadata.name, namespace, &target.cluster);
-        let items = desired::gather(&desired, &app.metadata.name, &target.cluster, &self.rt.index);
-        let comparison = compare::compare(&items, &app.spec.ignore_differences, self.rt.settings().health_persist);
+        let desired = desired::prepare(
+            &manifests.objects,
+            &app.metadata.name,
+            namespace,
+            &target.cluster,
+        );
+        let items = desired::gather(
+            &desired,
+            &app.metadata.name,
+            &target.cluster,
+            &self.rt.index,
+        );
+        let comparison = compare::compare(
+            &items,
+            &app.spec.ignore_differences,
+            self.rt.settings().health_persist,
+        );
         Assessment::Compared {
             revision,
             comparison,
@@ -311,16 +367,32 @@ impl AppController {
         if namespace.is_empty() {
             return None;
         }
-        let ignored = orphaned.get("ignore").and_then(Value::as_array).cloned().unwrap_or_default();
+        let ignored = orphaned
+            .get("ignore")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let cluster = &target.cluster;
-        let types: Vec<_> = cluster.registry.read().all().filter(|t| t.namespaced).cloned().collect();
+        let types: Vec<_> = cluster
+            .registry
+            .read()
+            .all()
+            .filter(|t| t.namespaced)
+            .cloned()
+            .collect();
         let mut count = 0;
         let mut seen = std::collections::HashSet::new();
         for rt in types {
-            if !seen.insert(rt.key()) || matches!(rt.plural.as_str(), "events" | "pods" | "replicasets") {
+            if !seen.insert(rt.key())
+                || matches!(rt.plural.as_str(), "events" | "pods" | "replicasets")
+            {
                 continue;
             }
-            let page = cluster.store.list(&rt.key(), Some(namespace), None, None, &|e| e.owner_uids.is_empty());
+            let page = cluster
+                .store
+                .list(&rt.key(), Some(namespace), None, None, &|e| {
+                    e.owner_uids.is_empty()
+                });
             for entry in page.items {
                 let skip_default = (rt.kind == "ServiceAccount" && entry.name == "default")
                     || (rt.kind == "ConfigMap" && entry.name == "kube-root-ca.crt");
@@ -369,7 +441,15 @@ impl AppController {
             "operation": op,
             "status": {"operationState": null},
         });
-        match kube::patch(&self.rt.mgmt, &kube::applications(), NAMESPACE, name, PatchType::Merge, &patch, APP_CONTROLLER) {
+        match kube::patch(
+            &self.rt.mgmt,
+            &kube::applications(),
+            NAMESPACE,
+            name,
+            PatchType::Merge,
+            &patch,
+            APP_CONTROLLER,
+        ) {
             Ok(written) => {
                 self.rt.events.record(
                     &written,
@@ -387,7 +467,13 @@ impl AppController {
 
     /// Writes the refreshed status (only what changed) and the events for sync or health
     /// changes.
-    fn persist(&self, app: &Application, raw: &Value, fields: &Fields, need: &RefreshNeed) -> Result<(), ApiError> {
+    fn persist(
+        &self,
+        app: &Application,
+        raw: &Value,
+        fields: &Fields,
+        need: &RefreshNeed,
+    ) -> Result<(), ApiError> {
         let name = &app.metadata.name;
         let Some(current) = kube::get_app(&self.rt.mgmt, name) else {
             return Ok(());
@@ -401,14 +487,25 @@ impl AppController {
         set_or_remove(&mut status, "health", Some(json_of(&fields.health)));
         if let Some(resources) = &fields.resources {
             let empty = resources.as_array().is_some_and(Vec::is_empty);
-            set_or_remove(&mut status, "resources", (!empty).then(|| resources.clone()));
+            set_or_remove(
+                &mut status,
+                "resources",
+                (!empty).then(|| resources.clone()),
+            );
         }
         let conditions = (!fields.conditions.is_empty()).then(|| json_of(&fields.conditions));
         set_or_remove(&mut status, "conditions", conditions);
-        set_or_remove(&mut status, "sourceType", fields.source_type.as_ref().map(json_of));
+        set_or_remove(
+            &mut status,
+            "sourceType",
+            fields.source_type.as_ref().map(json_of),
+        );
         set_or_remove(&mut status, "summary", fields.summary.as_ref().map(json_of));
         if need.level >= Level::Latest || app.status.reconciled_at.is_none() {
-            status.insert("reconciledAt".into(), Value::String(self.rt.clock.timestamp()));
+            status.insert(
+                "reconciledAt".into(),
+                Value::String(self.rt.clock.timestamp()),
+            );
         }
         let persist = self.rt.settings().health_persist;
         set_or_remove(
@@ -416,7 +513,10 @@ impl AppController {
             "resourceHealthSource",
             (!persist).then(|| Value::String("appTree".into())),
         );
-        status.insert("controllerNamespace".into(), Value::String(NAMESPACE.into()));
+        status.insert(
+            "controllerNamespace".into(),
+            Value::String(NAMESPACE.into()),
+        );
         let written = write_status(&self.rt.mgmt, name, &Value::Object(status))?;
         if written {
             self.status_events(app, raw, fields);
@@ -425,7 +525,13 @@ impl AppController {
     }
 
     fn status_events(&self, app: &Application, raw: &Value, fields: &Fields) {
-        let old_sync = app.status.sync.as_ref().and_then(|s| s.status).map(|s| s.as_str()).unwrap_or_default();
+        let old_sync = app
+            .status
+            .sync
+            .as_ref()
+            .and_then(|s| s.status)
+            .map(|s| s.as_str())
+            .unwrap_or_default();
         let new_sync = fields.sync.status.map(|s| s.as_str()).unwrap_or_default();
         if old_sync != new_sync {
             self.rt.events.record(
@@ -435,7 +541,13 @@ impl AppController {
                 &format!("Updated sync status: {old_sync} -> {new_sync}"),
             );
         }
-        let old_health = app.status.health.as_ref().and_then(|h| h.status).map(|s| s.as_str()).unwrap_or_default();
+        let old_health = app
+            .status
+            .health
+            .as_ref()
+            .and_then(|h| h.status)
+            .map(|s| s.as_str())
+            .unwrap_or_default();
         let new_health = fields.health.status.map(|s| s.as_str()).unwrap_or_default();
         if old_health != new_health {
             self.rt.events.record(
@@ -466,6 +578,7 @@ fn summary_of(app: &Application, comparison: &compare::Comparison) -> Option<App
         external_urls,
         ..Default::default()
     };
-    let empty = summary.images.is_empty() && !summary.is_app_of_apps && summary.external_urls.is_empty();
+    let empty =
+        summary.images.is_empty() && !summary.is_app_of_apps && summary.external_urls.is_empty();
     (!empty).then_some(summary)
 }

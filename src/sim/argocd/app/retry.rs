@@ -165,7 +165,10 @@ mod tests {
 
     #[test]
     fn messages_use_argocd_wording() {
-        let at = Utc.with_ymd_and_hms(2026, 8, 22, 15, 4, 5).single().expect("time");
+        let at = Utc
+            .with_ymd_and_hms(2026, 8, 22, 15, 4, 5)
+            .single()
+            .expect("time");
         assert_eq!(kitchen(at), "3:04PM");
         assert_eq!(
             retrying_message("one or more objects failed to apply", 1, at),
@@ -175,7 +178,10 @@ mod tests {
             final_message("one or more objects failed to apply", 5),
             "one or more objects failed to apply (retried 5 times)."
         );
-        let morning = Utc.with_ymd_and_hms(2026, 8, 22, 9, 30, 0).single().expect("time");
+        let morning = Utc
+            .with_ymd_and_hms(2026, 8, 22, 9, 30, 0)
+            .single()
+            .expect("time");
         assert_eq!(kitchen(morning), "9:30AM");
     }
 }

@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::domain::argocd::{ApplicationCondition, ConditionType, OperationState};
 use crate::domain::argocd::{ANNOTATION_REFRESH, ANNOTATION_REFRESH_TIMESTAMP};
+use crate::domain::argocd::{ApplicationCondition, ConditionType, OperationState};
 use crate::sim::api::PatchType;
 use crate::sim::cluster::ClusterState;
 use crate::sim::error::ApiError;
@@ -22,9 +22,13 @@ pub fn set_conditions(
     evaluated: &[ConditionType],
     now: &str,
 ) -> Vec<ApplicationCondition> {
-    let is_evaluated = |c: &ApplicationCondition| c.kind.as_ref().is_some_and(|k| evaluated.contains(k));
-    let mut out: Vec<ApplicationCondition> =
-        existing.iter().filter(|c| !is_evaluated(c)).cloned().collect();
+    let is_evaluated =
+        |c: &ApplicationCondition| c.kind.as_ref().is_some_and(|k| evaluated.contains(k));
+    let mut out: Vec<ApplicationCondition> = existing
+        .iter()
+        .filter(|c| !is_evaluated(c))
+        .cloned()
+        .collect();
     for mut condition in new {
         let same = existing
             .iter()
@@ -78,7 +82,9 @@ pub fn remove_refresh_annotations(
     let Some(current) = kube::get_app(mgmt, name) else {
         return Ok(());
     };
-    let annotations = current.pointer("/metadata/annotations").and_then(Value::as_object);
+    let annotations = current
+        .pointer("/metadata/annotations")
+        .and_then(Value::as_object);
     let escape = |key: &str| key.replace('~', "~0").replace('/', "~1");
     let mut ops = Vec::new();
     if let Some(ts) = seen_timestamp {
@@ -86,7 +92,9 @@ pub fn remove_refresh_annotations(
     }
     for key in [ANNOTATION_REFRESH, ANNOTATION_REFRESH_TIMESTAMP] {
         if annotations.is_some_and(|a| a.contains_key(key)) {
-            ops.push(json!({"op": "remove", "path": format!("/metadata/annotations/{}", escape(key))}));
+            ops.push(
+                json!({"op": "remove", "path": format!("/metadata/annotations/{}", escape(key))}),
+            );
         }
     }
     if ops.iter().all(|op| op["op"] == "test") {
@@ -105,8 +113,8 @@ pub fn remove_refresh_annotations(
 }
 
 /// Writes `status.operationState`, failing (422) if its phase is no longer `expected_phase`
-/// (someone asked to terminate meanwhile). `complete` also clears `.operation`; `history`,
-/// when given, replaces `status.history` in the same write.
+/// (someone asked to terminate meanwhile). `complete` also clears `.operation`, in the same
+/// write.
 pub fn write_operation_state(
     mgmt: &ClusterState,
     current: &Value,

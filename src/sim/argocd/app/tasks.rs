@@ -5,9 +5,9 @@
 
 use serde_json::Value;
 
+use crate::domain::argocd::HealthStatus;
 use crate::domain::argocd::{HookType, OperationPhase, ResourceResult, ResultCode, SyncPhase};
 use crate::domain::health::ResourceHealth;
-use crate::domain::argocd::HealthStatus;
 
 /// Annotation ordering resources within a phase.
 pub const SYNC_WAVE_ANNOTATION: &str = "argocd.argoproj.io/sync-wave";
@@ -248,7 +248,11 @@ pub fn images_of(obj: &Value) -> Vec<String> {
     let spec = obj
         .pointer("/spec/template/spec")
         .or_else(|| obj.pointer("/spec/jobTemplate/spec/template/spec"))
-        .or_else(|| (obj.get("kind").and_then(Value::as_str) == Some("Pod")).then(|| obj.get("spec")).flatten());
+        .or_else(|| {
+            (obj.get("kind").and_then(Value::as_str) == Some("Pod"))
+                .then(|| obj.get("spec"))
+                .flatten()
+        });
     let Some(spec) = spec else {
         return Vec::new();
     };
@@ -323,7 +327,10 @@ pub enum Step {
     /// Nothing to apply yet: stay Running with this message.
     Wait(Outcome),
     /// Apply (or prune) these tasks (indices, in order); the others are still to come.
-    Run { batch: Vec<usize>, remaining: Vec<usize> },
+    Run {
+        batch: Vec<usize>,
+        remaining: Vec<usize>,
+    },
     /// The operation is over.
     Done(Outcome),
 }
@@ -412,7 +419,10 @@ pub fn after_batch(tasks: &[Task], batch: &[usize], remaining: &[usize]) -> Outc
             .is_some_and(|r| r.status == Some(ResultCode::SyncFailed))
     });
     if failed {
-        return Outcome::new(OperationPhase::Failed, "one or more objects failed to apply");
+        return Outcome::new(
+            OperationPhase::Failed,
+            "one or more objects failed to apply",
+        );
     }
     if remaining.is_empty() {
         return Outcome::new(
@@ -457,7 +467,11 @@ mod tests {
     fn apply_batch(tasks: &mut [Task], batch: &[usize]) {
         for &i in batch {
             if tasks[i].is_prune() {
-                tasks[i].set_result(Some(ResultCode::Pruned), OperationPhase::Succeeded, "pruned");
+                tasks[i].set_result(
+                    Some(ResultCode::Pruned),
+                    OperationPhase::Succeeded,
+                    "pruned",
+                );
             } else {
                 tasks[i].live = tasks[i].target.clone();
                 let message = format!("{}/{} created", tasks[i].kind.to_lowercase(), tasks[i].name);
@@ -492,7 +506,12 @@ mod tests {
 
     #[test]
     fn prune_waves_are_reversed_symmetrically() {
-        let mut tasks = vec![prune("ConfigMap", "a", -5), prune("ConfigMap", "b", 0), prune("ConfigMap", "c", 3), task("ConfigMap", "keep", 0)];
+        let mut tasks = vec![
+            prune("ConfigMap", "a", -5),
+            prune("ConfigMap", "b", 0),
+            prune("ConfigMap", "c", 3),
+            task("ConfigMap", "keep", 0),
+        ];
         reverse_prune_waves(&mut tasks);
         let waves: Vec<i64> = tasks.iter().map(|t| t.wave).collect();
         assert_eq!(waves, vec![3, 0, -5, 0]);
@@ -562,7 +581,10 @@ mod tests {
         };
         assert_eq!(names(&tasks, &batch), vec!["web"]);
         apply_batch(&mut tasks, &batch);
-        assert_eq!(after_batch(&tasks, &batch, &remaining).phase, OperationPhase::Running);
+        assert_eq!(
+            after_batch(&tasks, &batch, &remaining).phase,
+            OperationPhase::Running
+        );
         for t in tasks.iter_mut() {
             t.observe_health(Some(&healthy));
         }
@@ -584,7 +606,8 @@ mod tests {
             panic!("runs");
         };
         apply_batch(&mut tasks, &batch);
-        let degraded = ResourceHealth::new(HealthStatus::Degraded, "exceeded its progress deadline");
+        let degraded =
+            ResourceHealth::new(HealthStatus::Degraded, "exceeded its progress deadline");
         tasks[0].observe_health(Some(&degraded));
         assert_eq!(
             next_step(&tasks),
@@ -606,7 +629,11 @@ mod tests {
             panic!("runs");
         };
         apply_batch(&mut tasks, &batch[..1]);
-        tasks[1].set_result(Some(ResultCode::SyncFailed), OperationPhase::Failed, "no kind Widget");
+        tasks[1].set_result(
+            Some(ResultCode::SyncFailed),
+            OperationPhase::Failed,
+            "no kind Widget",
+        );
         let outcome = after_batch(&tasks, &batch, &remaining);
         assert_eq!(outcome.phase, OperationPhase::Failed);
         assert_eq!(outcome.message, "one or more objects failed to apply");
