@@ -159,7 +159,7 @@ pub enum InstallError {
     Api {
         what: String,
         #[source]
-        source: ApiError,
+        source: Box<ApiError>,
     },
     #[error("installing ArgoCD: cannot read the root app {}: {reason}", .path.display())]
     RootApp { path: PathBuf, reason: String },
@@ -188,7 +188,10 @@ pub fn install(mgmt: &ClusterState, options: &InstallOptions) -> Result<(), Inst
             object["kind"].as_str().unwrap_or_default(),
             object["metadata"]["name"].as_str().unwrap_or_default()
         );
-        seed_into(mgmt, object).map_err(|source| InstallError::Api { what, source })?;
+        seed_into(mgmt, object).map_err(|source| InstallError::Api {
+            what,
+            source: Box::new(source),
+        })?;
     }
     Ok(())
 }

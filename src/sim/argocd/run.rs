@@ -296,26 +296,17 @@ impl Wiring {
                 }
             }
             ("argoproj.io", "appprojects") if in_argocd => self.apps.request_all(Level::Latest),
-            ("", "secrets") if in_argocd => {
-                if event
-                    .entry
-                    .labels
-                    .get(SECRET_TYPE_LABEL)
-                    .map(String::as_str)
-                    == Some("cluster")
-                {
-                    self.appsets.request_all();
-                    self.apps.request_all(Level::Latest);
-                }
+            ("", "secrets") if in_argocd && is_cluster_secret(event) => {
+                self.appsets.request_all();
+                self.apps.request_all(Level::Latest);
             }
             ("", "configmaps") | ("apps", "deployments")
                 if in_argocd
                     && [ARGOCD_CM, CMD_PARAMS_CM, CMP_PLUGIN_CM, REPO_SERVER]
-                        .contains(&event.name.as_str()) =>
+                        .contains(&event.name.as_str())
+                    && self.rt.reload_settings() =>
             {
-                if self.rt.reload_settings() {
-                    self.apps.request_all(Level::Latest);
-                }
+                self.apps.request_all(Level::Latest);
             }
             _ => {}
         }
@@ -364,6 +355,15 @@ impl Wiring {
             }
         }
     }
+}
+
+fn is_cluster_secret(event: &WatchEvent) -> bool {
+    event
+        .entry
+        .labels
+        .get(SECRET_TYPE_LABEL)
+        .map(String::as_str)
+        == Some("cluster")
 }
 
 /// What an ApplicationSet cares about in one of its Applications: what it writes, and the

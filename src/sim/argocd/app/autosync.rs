@@ -20,7 +20,7 @@ pub enum AutoSync {
     /// A self-heal is due later.
     Later(Duration),
     /// Start this operation.
-    Start(Operation),
+    Start(Box<Operation>),
 }
 
 /// The retry automated syncs get when the spec sets none.
@@ -147,7 +147,7 @@ pub fn decide(
             "Skipping sync attempt to {revision}: auto-sync will wipe out all resources"
         ));
     }
-    AutoSync::Start(operation)
+    AutoSync::Start(Box::new(operation))
 }
 
 #[cfg(test)]

@@ -58,11 +58,13 @@ pub fn need(
         Level::Latest
     } else if compared.is_none_or(|c| c.source != app.spec.source) {
         Level::ForceResolve
-    } else if periodic_due || toggled {
-        Level::Latest
-    } else if compared.is_some_and(|c| {
-        c.destination != app.spec.destination || c.ignore_differences != app.spec.ignore_differences
-    }) {
+    } else if periodic_due
+        || toggled
+        || compared.is_some_and(|c| {
+            c.destination != app.spec.destination
+                || c.ignore_differences != app.spec.ignore_differences
+        })
+    {
         Level::Latest
     } else {
         requested
