@@ -19,7 +19,10 @@ pub struct Cli {
 impl Cli {
     /// Commands that never draw a full-screen UI may log to stderr when no log file is set.
     pub fn logs_to_stderr(&self) -> bool {
-        matches!(self.command, Some(Command::Sim(_)))
+        matches!(
+            self.command,
+            Some(Command::Sim(_) | Command::Status(_) | Command::Repo(_))
+        )
     }
 }
 
@@ -66,6 +69,17 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
 
+    /// Print the estate once: clusters, the layer × environment matrix, every Application,
+    /// and expected Applications that are missing or unexpected.
+    ///
+    /// Exit code: 0, or 1 when a --fail-on condition holds, or 2 when the status cannot be
+    /// read at all (kubeconfig, management cluster, repository).
+    Status(StatusArgs),
+
+    /// Read a GitOps checkout without any cluster.
+    #[command(subcommand)]
+    Repo(RepoCommand),
+
     /// Print a shell completion script.
     Completions {
         /// Shell to generate completions for.
@@ -86,6 +100,9 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum SimCommand {
+    /// List the scenarios `--scenario` accepts, one line each.
+    Scenarios,
+
     /// Serve one simulated API server per cluster on 127.0.0.1 until Ctrl-C.
     ///
     /// Writes a kubeconfig (to --kubeconfig, else a temporary file) with contexts
@@ -106,4 +123,163 @@ pub struct SimServeArgs {
     /// Append every request as one JSON line to this file.
     #[arg(long, value_name = "FILE")]
     pub request_log: Option<PathBuf>,
+}
+
+/// Where the live estate comes from, beside the global kubeconfig options.
+#[derive(Debug, Clone, Args, Default)]
+pub struct LiveArgs {
+    /// Kubeconfig context of the ArgoCD management cluster (default: config
+    /// `management_context`, else the context holding Applications in ArgoCD's namespace).
+    #[arg(long, value_name = "NAME")]
+    pub mgmt_context: Option<String>,
+
+    /// A checkout of the GitOps repository: the catalog and the expected Applications
+    /// (default: config `repo`; without one the catalog is read from the cluster).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Yaml,
+}
+
+/// Conditions that make `status` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOnArg {
+    /// An Application is Degraded or Missing, or a cell is degraded.
+    Degraded,
+    /// An Application is OutOfSync, or an expected Application is missing.
+    Outofsync,
+    /// A cluster is not live and fresh, or a cell is stale or unknown.
+    Stale,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
+
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// Exit 1 when any of these holds (comma separated or repeated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub fail_on: Vec<FailOnArg>,
+
+    /// Seconds to wait for every watch to list once; what is not in by then is printed as
+    /// connecting or unknown, never healthy.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RepoCommand {
+    /// Layers, components and their environment directories, ApplicationSets and their
+    /// generators; files that do not parse are named with line and reason (exit 1).
+    Scan(RepoScanArgs),
+    /// The Applications the ApplicationSets generate for hypothetical clusters.
+    Expected(RepoExpectedArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RepoScanArgs {
+    /// The checkout to read.
+    #[arg(long, value_name = "DIR")]
+    pub repo: PathBuf,
+
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RepoExpectedArgs {
+    /// The checkout to read.
+    #[arg(long, value_name = "DIR")]
+    pub repo: PathBuf,
+
+    /// A hypothetical ArgoCD cluster and its labels, e.g.
+    /// `k8tre-dev:environment=dev,vendor=k3s` (repeat for several). Its server is
+    /// `https://<NAME>`, or ArgoCD's in-cluster address for `in-cluster`.
+    #[arg(long = "cluster", value_name = "NAME:KEY=VALUE,...", required = true, value_parser = parse_cluster_spec)]
+    pub clusters: Vec<ClusterSpec>,
+
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+/// A hypothetical cluster given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterSpec {
+    pub name: String,
+    pub labels: Vec<(String, String)>,
+}
+
+/// Parses `NAME:key=value,key=value` (labels optional: `NAME` or `NAME:`).
+pub fn parse_cluster_spec(text: &str) -> Result<ClusterSpec, String> {
+    let (name, labels) = text.split_once(':').unwrap_or((text, ""));
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(format!("{text:?}: the cluster name before ':' is empty"));
+    }
+    let mut pairs = Vec::new();
+    for pair in labels.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(format!("{text:?}: expected key=value, found {pair:?}"));
+        };
+        if key.trim().is_empty() {
+            return Err(format!("{text:?}: empty label key in {pair:?}"));
+        }
+        pairs.push((key.trim().to_string(), value.trim().to_string()));
+    }
+    Ok(ClusterSpec {
+        name: name.to_string(),
+        labels: pairs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_specs() {
+        assert_eq!(
+            parse_cluster_spec("k8tre-dev:environment=dev, vendor=k3s").expect("ok"),
+            ClusterSpec {
+                name: "k8tre-dev".into(),
+                labels: vec![
+                    ("environment".into(), "dev".into()),
+                    ("vendor".into(), "k3s".into())
+                ],
+            }
+        );
+        assert_eq!(parse_cluster_spec("bare").expect("ok").labels, vec![]);
+        assert!(parse_cluster_spec(":environment=dev").is_err());
+        let err = parse_cluster_spec("x:environment").expect_err("no =");
+        assert!(err.contains("expected key=value"), "{err}");
+    }
+
+    #[test]
+    fn status_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "k8tre-console",
+            "status",
+            "--output",
+            "json",
+            "--fail-on",
+            "degraded,stale",
+            "--mgmt-context",
+            "k8tre-mgmt",
+        ])
+        .expect("parses");
+        let Some(Command::Status(args)) = cli.command else {
+            panic!("status");
+        };
+        assert_eq!(args.output, OutputFormat::Json);
+        assert_eq!(args.fail_on, vec![FailOnArg::Degraded, FailOnArg::Stale]);
+        assert_eq!(args.live.mgmt_context.as_deref(), Some("k8tre-mgmt"));
+    }
 }

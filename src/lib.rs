@@ -5,12 +5,15 @@
 //! nothing of I/O; `sim` is the simulated Kubernetes API server, reached only over HTTP by the
 //! rest of the console; `cli` and `cmd` are the command line.
 
+pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod domain;
 pub mod gitops;
+pub mod live;
 pub mod logging;
 pub mod sim;
 pub mod theme;
+pub mod ui;

@@ -2,7 +2,9 @@
 
 mod completions;
 mod config;
+mod repo;
 mod sim;
+mod status;
 
 use color_eyre::Result;
 
@@ -13,6 +15,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Some(Command::Sim(command)) => sim::run(&cli.global, command).await,
         Some(Command::Config(command)) => config::run(&cli.global, command),
+        Some(Command::Status(args)) => status::run(&cli.global, args).await,
+        Some(Command::Repo(command)) => repo::run(command),
         Some(Command::Completions { shell }) => completions::run(shell),
         None => {
             use clap::CommandFactory;

@@ -4,11 +4,18 @@ use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 
 use crate::cli::{GlobalArgs, SimCommand, SimServeArgs};
+use crate::sim::scenario::Scenario;
 use crate::sim::{Estate, EstateOptions};
 
 pub async fn run(global: &GlobalArgs, command: SimCommand) -> Result<i32> {
     match command {
         SimCommand::Serve(args) => serve(global, args).await,
+        SimCommand::Scenarios => {
+            for scenario in Scenario::ALL {
+                println!("{:<9} {}", scenario.name(), scenario.summary());
+            }
+            Ok(0)
+        }
     }
 }
 

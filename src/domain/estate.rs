@@ -9,7 +9,8 @@ mod cluster;
 mod rollup;
 
 pub use app::{
-    AppSummary, AutoSync, ConditionCounts, Interner, OperationSummary, path_environment,
+    AppSummary, AutoSync, ConditionCounts, Interner, OperationSummary, path_component,
+    path_environment,
 };
 pub use cluster::{
     ArgoCdFacts, CiliumFacts, Cluster, ClusterFacts, ClusterRole, ConnectionState, DataState,
@@ -17,5 +18,5 @@ pub use cluster::{
 };
 pub use rollup::{
     CellState, CheckCounts, ComponentRow, HealthCounts, ManagementRow, Matrix, Rollup, SyncCounts,
-    app_order, rollup,
+    Verdict, app_order, corroboration, rollup,
 };

@@ -9,6 +9,8 @@ mod pod;
 mod simple;
 mod workloads;
 
+pub use pod::is_error_waiting_reason;
+
 use std::fmt;
 
 use serde_json::Value;

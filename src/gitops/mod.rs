@@ -7,6 +7,7 @@
 
 pub mod git;
 pub mod import;
+pub mod scan;
 pub mod tree;
 
 pub use git::{Commit, Git, GitError, Identity};

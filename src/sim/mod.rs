@@ -15,13 +15,15 @@ pub mod kubeconfig;
 pub mod podlogs;
 pub mod requestlog;
 pub mod resources;
+pub mod scenario;
 pub mod schema;
 pub mod server;
 pub mod store;
 pub mod table;
 pub mod tls;
 pub mod validate;
+pub mod workloads;
 
 mod estate;
 
-pub use estate::{Estate, EstateOptions, SimError};
+pub use estate::{Estate, EstateOptions, SimError, seed_into};

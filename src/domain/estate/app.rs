@@ -77,6 +77,8 @@ pub struct AppSummary {
     pub source: Arc<str>,
     /// `destination.name`, else `destination.server`.
     pub destination: Arc<str>,
+    /// `destination.namespace` (empty when the template leaves it out).
+    pub destination_namespace: Arc<str>,
     /// The estate cluster the destination resolves to ([`AppSummary::place`]).
     pub cluster: Option<Arc<str>>,
     /// From the destination cluster's `environment` label, else the source path's `envs/<env>`.
@@ -87,6 +89,8 @@ pub struct AppSummary {
     pub component: Option<Arc<str>>,
     /// The ApplicationSet that generated it.
     pub appset: Option<Arc<str>>,
+    /// `source.path` of the primary source, when it has one.
+    pub path: Option<Arc<str>>,
     pub sync: SyncStatus,
     pub health: HealthStatus,
     pub health_message: Option<Box<str>>,
@@ -110,11 +114,11 @@ impl AppSummary {
     pub fn from_application(app: &Application, source: &str, strings: &mut Interner) -> AppSummary {
         let primary = app.primary_source();
         let path = primary.map_or("", |s| s.path.as_str());
-        let destination = &app.spec.destination;
-        let destination = if destination.name.is_empty() {
-            destination.server.as_str()
+        let target = &app.spec.destination;
+        let destination = if target.name.is_empty() {
+            target.server.as_str()
         } else {
-            destination.name.as_str()
+            target.name.as_str()
         };
         AppSummary {
             name: strings.intern(&app.metadata.name),
@@ -122,11 +126,15 @@ impl AppSummary {
             project: strings.intern(app.project()),
             source: strings.intern(source),
             destination: strings.intern(destination),
+            destination_namespace: strings.intern(&target.namespace),
             cluster: None,
             environment: path_environment(path),
             layer: Layer::from_repo_path(path),
             component: path_component(path).map(|c| strings.intern(c)),
             appset: app.generating_appset().map(|a| strings.intern(a)),
+            path: Some(path)
+                .filter(|p| !p.is_empty())
+                .map(|p| strings.intern(p)),
             sync: app.sync_status(),
             health: app.health_status(),
             health_message: app.health_message().map(Box::from),
@@ -246,7 +254,7 @@ pub fn path_environment(path: &str) -> Option<Environment> {
 }
 
 /// The component of a K8TRE source path: `agnostics/<component>/...`, `apps/<component>/...`.
-fn path_component(path: &str) -> Option<&str> {
+pub fn path_component(path: &str) -> Option<&str> {
     Layer::from_repo_path(path)?;
     path.trim_start_matches("./")
         .split('/')
@@ -296,6 +304,8 @@ mod tests {
         assert_eq!(&*s.name, "gateway-k8tre-dev-cluster");
         assert_eq!(&*s.project, "default");
         assert_eq!(&*s.destination, "k8tre-dev-cluster");
+        assert_eq!(&*s.destination_namespace, "gateway");
+        assert_eq!(s.path.as_deref(), Some("agnostics/gateway/k3s/envs/dev"));
         assert_eq!(s.layer, Some(Layer::Agnostics));
         assert_eq!(s.component.as_deref(), Some("gateway"));
         assert_eq!(s.environment, Some(Environment::Dev));

@@ -4,9 +4,12 @@
 //! preflight checks of the environment's target clusters, so they follow those clusters'
 //! connection state. Agnostics and Application cells are built from Applications, which are
 //! read from the management cluster(s) where ArgoCD runs, so they follow the state of those
-//! clusters (a target cluster without a kubeconfig context does not make ArgoCD's report of it
-//! less current; ArgoCD itself reports a target it cannot reach as Unknown). Either way a cell
-//! whose data is stale or unavailable is never shown Healthy: it is `Stale` or `Unknown`.
+//! clusters. A target cluster without a kubeconfig context does not make ArgoCD's report of it
+//! less current (the console never had another view of it). But a target the console *lost*
+//! (unreachable, forbidden, or gone quiet) makes ArgoCD's report of its Applications
+//! uncorroborated: those Applications count as `Stale`, keeping their last verdict for
+//! context, as ArgoCD may not have noticed yet. Either way a cell whose data is stale or
+//! unavailable is never shown Healthy: it is `Stale` or `Unknown`.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
@@ -423,10 +426,17 @@ pub fn rollup(
             unplaced += 1;
             continue;
         };
-        let state = data
+        let source = data
             .get(&*app.source)
             .copied()
             .unwrap_or(DataState::Unavailable(Unavailable::UnknownCluster));
+        let destination = app
+            .cluster
+            .as_deref()
+            .and_then(|c| data.get(c))
+            .copied()
+            .map_or(DataState::Live, corroboration);
+        let state = source.worst(destination);
         cells[slot(layer, col)].add_app(app, state);
         if let Some(component) = &app.component {
             component_row(&mut components, layer, component.clone(), columns)[col]
@@ -485,6 +495,22 @@ pub fn rollup(
         components,
         management,
         unplaced,
+    }
+}
+
+/// What a destination cluster's own state says about ArgoCD's report of its Applications:
+/// nothing when the console never had (or has not yet had) its own view; stale when the
+/// console lost it.
+pub fn corroboration(destination: DataState) -> DataState {
+    match destination {
+        DataState::Live
+        | DataState::Unavailable(
+            Unavailable::NoContext | Unavailable::Connecting | Unavailable::UnknownCluster,
+        ) => DataState::Live,
+        DataState::Unavailable(Unavailable::Unreachable | Unavailable::Forbidden) => {
+            DataState::Stale { since: None }
+        }
+        DataState::Stale { since } => DataState::Stale { since },
     }
 }
 
@@ -778,6 +804,43 @@ mod tests {
             .cell(Layer::Agnostics, &Environment::Dev)
             .expect("cell");
         assert!(matches!(cell.state, CellState::Stale { .. }));
+    }
+
+    #[test]
+    fn a_lost_target_makes_its_applications_stale() {
+        let mut clusters = clusters();
+        clusters[2].connection = ConnectionState::Unreachable {
+            error: "connection refused".into(),
+            since: now() - Duration::seconds(30),
+        };
+        clusters[2].freshness.last_event_at = None;
+        let matrix = rollup(&apps(), &clusters, &[], now());
+        let prd = matrix
+            .cell(Layer::Application, &Environment::Prd)
+            .expect("cell");
+        assert_eq!(
+            prd.state,
+            CellState::Stale {
+                last_known: Some(Verdict::Health(HealthStatus::Healthy)),
+                since: None
+            }
+        );
+        // Other environments are untouched; a target never reachable (no context) is not
+        // a lost one.
+        assert!(
+            matrix
+                .cell(Layer::Agnostics, &Environment::Dev)
+                .expect("cell")
+                .state
+                .is_healthy()
+        );
+        assert!(
+            matrix
+                .cell(Layer::Application, &Environment::Stg)
+                .expect("cell")
+                .state
+                .is_healthy()
+        );
     }
 
     #[test]

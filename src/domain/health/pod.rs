@@ -39,6 +39,12 @@ pub(super) fn pod(obj: &Value) -> ResourceHealth {
     }
 }
 
+/// Whether a container's waiting reason is an error (`Err*`, `*Error`, `*BackOff`), which makes
+/// a long-running pod Degraded.
+pub fn is_error_waiting_reason(reason: &str) -> bool {
+    reason.starts_with("Err") || reason.ends_with("Error") || reason.ends_with("BackOff")
+}
+
 /// Degraded with the waiting containers' messages, if any container waits on an error.
 fn waiting_errors(obj: &Value) -> Option<ResourceHealth> {
     let messages: Vec<&str> = list(obj, &["status", "containerStatuses"])
@@ -46,9 +52,7 @@ fn waiting_errors(obj: &Value) -> Option<ResourceHealth> {
         .filter(|c| {
             let reason = text(c, &["state", "waiting", "reason"]);
             super::field(c, &["state", "waiting"]).is_some_and(|w| !w.is_null())
-                && (reason.starts_with("Err")
-                    || reason.ends_with("Error")
-                    || reason.ends_with("BackOff"))
+                && is_error_waiting_reason(reason)
         })
         .map(|c| text(c, &["state", "waiting", "message"]))
         .collect();
