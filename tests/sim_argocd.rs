@@ -17,14 +17,12 @@ use k8tre_console::domain::argocd::{Application, HealthStatus, OperationPhase, S
 use k8tre_console::gitops::git::Identity;
 use k8tre_console::gitops::tree::{RepoTree, RevisionTree};
 use k8tre_console::sim::Estate;
-use k8tre_console::sim::api::{Part, PatchType, WriteContext};
 use k8tre_console::sim::argocd::{
     self, ArgoCd, ArgoCdHandle, ArgoCdOptions, ClusterRegistration, InstallOptions, prerequisites,
 };
 use k8tre_console::sim::clock::SimClock;
-use k8tre_console::sim::cluster::ClusterState;
 use k8tre_console::sim::demo_repo::{DemoRepo, DemoRepoOptions, create_demo_repo};
-use k8tre_console::sim::store::{EventType, WatchStart};
+use k8tre_console::sim::workloads::{WorkloadOptions, Workloads, WorkloadsHandle};
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
 use kube::runtime::watcher;
@@ -33,6 +31,8 @@ use tempfile::TempDir;
 use tokio::task::JoinHandle;
 
 const TARGETS: [&str; 3] = ["dev", "stg", "prd"];
+/// How much faster than real time the estate runs.
+const SPEED: f64 = 10.0;
 /// Liveness bound for anything the controllers should get done.
 const PATIENCE: Duration = Duration::from_secs(90);
 
@@ -41,7 +41,7 @@ struct Sim {
     repo: DemoRepo,
     home: PathBuf,
     argocd: Option<ArgoCdHandle>,
-    rollouts: Vec<JoinHandle<()>>,
+    workloads: Vec<WorkloadsHandle>,
     client: kube::Client,
     _tmp: TempDir,
 }
@@ -81,12 +81,19 @@ impl Sim {
         let mut options = ArgoCdOptions::new(mgmt, targets, repo.path.clone());
         options.repo_url = Some(repo.repo_url.clone());
         options.git_home = Some(home.clone());
-        options.clock = SimClock::new(10.0);
+        options.clock = SimClock::new(SPEED);
         options.repo_poll = Duration::from_secs(2);
         let argocd = ArgoCd::spawn(options);
-        let rollouts = TARGETS
+        let workloads = TARGETS
             .iter()
-            .map(|t| tokio::spawn(roll_out(estate.cluster(t).unwrap().clone())))
+            .map(|t| {
+                Workloads::spawn(
+                    estate.cluster(t).unwrap().clone(),
+                    SimClock::new(SPEED),
+                    WorkloadOptions::default(),
+                )
+                .unwrap()
+            })
             .collect();
         let client = common::client(&estate, "k8tre-mgmt").await;
         Sim {
@@ -94,18 +101,18 @@ impl Sim {
             repo,
             home,
             argocd: Some(argocd),
-            rollouts,
+            workloads,
             client,
             _tmp: tmp,
         }
     }
 
     async fn stop(mut self) {
-        for task in &self.rollouts {
-            task.abort();
-        }
         if let Some(argocd) = self.argocd.take() {
             argocd.stop().await;
+        }
+        for workloads in self.workloads.drain(..) {
+            workloads.stop().await;
         }
         self.estate.stop().await;
     }
@@ -181,63 +188,6 @@ fn summary(app: Option<&Application>) -> String {
             .collect::<Vec<_>>(),
         app.operation.is_some()
     )
-}
-
-/// Stands in for the workload controllers: marks every Deployment, StatefulSet and
-/// DaemonSet rolled out and ready as soon as its spec changes.
-async fn roll_out(cluster: Arc<ClusterState>) {
-    let Ok(subscription) = cluster.store.watch(None, WatchStart::CurrentState) else {
-        return;
-    };
-    let mut live = subscription.live;
-    for event in subscription.replay {
-        ready(&cluster, &event);
-    }
-    while let Ok(event) = live.recv().await {
-        ready(&cluster, &event);
-    }
-}
-
-fn ready(cluster: &ClusterState, event: &k8tre_console::sim::store::WatchEvent) {
-    if event.kind == EventType::Deleted || event.resource.group != "apps" {
-        return;
-    }
-    let Ok(obj) = event.entry.value() else { return };
-    let generation = obj["metadata"]["generation"].as_i64().unwrap_or(1);
-    if obj["status"]["observedGeneration"].as_i64() == Some(generation) {
-        return;
-    }
-    let replicas = obj["spec"]["replicas"].as_i64().unwrap_or(1);
-    let kind = obj["kind"].as_str().unwrap_or_default();
-    let status = match kind {
-        "Deployment" => {
-            json!({"observedGeneration": generation, "replicas": replicas, "updatedReplicas": replicas,
-            "readyReplicas": replicas, "availableReplicas": replicas,
-            "conditions": [{"type": "Available", "status": "True"}]})
-        }
-        "StatefulSet" => {
-            json!({"observedGeneration": generation, "replicas": replicas, "readyReplicas": replicas,
-            "currentReplicas": replicas, "updatedReplicas": replicas, "currentRevision": "r1", "updateRevision": "r1"})
-        }
-        "DaemonSet" => {
-            json!({"observedGeneration": generation, "desiredNumberScheduled": 1, "currentNumberScheduled": 1,
-            "numberReady": 1, "updatedNumberScheduled": 1, "numberAvailable": 1})
-        }
-        _ => return,
-    };
-    let Some(rt) = cluster.registry.read().by_kind("apps/v1", kind) else {
-        return;
-    };
-    let _ = cluster.patch(
-        &rt,
-        &event.namespace,
-        &event.name,
-        PatchType::Merge,
-        &json!({"status": status}),
-        Part::Status,
-        false,
-        &WriteContext::controller("test-rollouts"),
-    );
 }
 
 /// Collects every state an Application goes through, from a kube-rs watch (established
@@ -1260,7 +1210,15 @@ async fn scale_thousands_of_applications() {
     let started = tokio::time::Instant::now();
     let cpu_at_start = cpu_seconds().unwrap_or_default();
     let argocd = ArgoCd::spawn(options);
-    let rollouts = tokio::spawn(roll_out(estate.cluster("dev").unwrap().clone()));
+    let workloads = Workloads::spawn(
+        estate.cluster("dev").unwrap().clone(),
+        SimClock::default(),
+        WorkloadOptions {
+            default_nodes: n / 100 + 3,
+            ..WorkloadOptions::default()
+        },
+    )
+    .unwrap();
     let apps = k8tre_console::sim::resources::ResourceKey::new("argoproj.io", "applications");
     loop {
         tokio::time::sleep(Duration::from_secs(2)).await;
@@ -1296,7 +1254,7 @@ async fn scale_thousands_of_applications() {
         "steady state: {idle:.1} s of CPU per minute ({:.0}% of one core)",
         idle / 60.0 * 100.0
     );
-    rollouts.abort();
     argocd.stop().await;
+    workloads.stop().await;
     estate.stop().await;
 }
