@@ -1258,3 +1258,67 @@ async fn scale_thousands_of_applications() {
     workloads.stop().await;
     estate.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn git_changes_add_applications_and_prune_resources() {
+    let sim = Sim::start(true).await;
+    settled(&sim, "backend-k8tre-stg").await;
+    assert!(sim.app("observability-metrics-k8tre-dev").await.is_none());
+    // A new env directory: the ApplicationSet generates an Application for it.
+    commit(
+        &sim,
+        "apps/observability-metrics/envs/dev/kustomization.yaml",
+        |_| {
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\n".to_string()
+        },
+        "observability-metrics: run it in dev too",
+    );
+    let new = settled(&sim, "observability-metrics-k8tre-dev").await;
+    assert_eq!(new.generating_appset(), Some("observability-metrics"));
+    assert_eq!(new.spec.destination.server, sim.estate.url("dev").unwrap());
+
+    // A resource gone from git is pruned (the backend sets prune: true).
+    let stg = common::client(&sim.estate, "k8tre-stg").await;
+    let gvk = GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "HTTPRoute");
+    let routes: Api<DynamicObject> =
+        Api::namespaced_with(stg, "backend", &ApiResource::from_gvk(&gvk));
+    assert!(routes.get_opt("backend").await.unwrap().is_some());
+    let sha = commit(
+        &sim,
+        "apps/backend/base/kustomization.yaml",
+        |t| t.replace("  - gateway-route.yaml\n", ""),
+        "backend: no route",
+    );
+    let pruned = sim
+        .wait_app(
+            "backend-k8tre-stg",
+            "the route pruned at the new commit",
+            |a| a.status.history.last().is_some_and(|h| h.revision == sha),
+        )
+        .await;
+    assert!(
+        routes.get_opt("backend").await.unwrap().is_none(),
+        "the HTTPRoute was pruned"
+    );
+    let result = pruned
+        .status
+        .operation_state
+        .as_ref()
+        .unwrap()
+        .sync_result
+        .as_ref()
+        .unwrap();
+    let route = result
+        .resources
+        .iter()
+        .find(|r| r.kind == "HTTPRoute")
+        .unwrap();
+    assert_eq!(
+        (
+            route.status.as_ref().map(|s| s.as_str()),
+            route.message.as_str()
+        ),
+        (Some("Pruned"), "pruned")
+    );
+    sim.stop().await;
+}

@@ -26,7 +26,7 @@ pub const ROOT_APP_FILE: &str = "app_of_apps/root-app-of-apps.yaml";
 /// The label that makes a Secret an ArgoCD cluster.
 pub const SECRET_TYPE_LABEL: &str = "argocd.argoproj.io/secret-type";
 /// The CMP sidecar K8TRE's install guide patches into the repo server.
-pub const CMP_SIDECAR: &str = "cmp-kustomize-envsubst";
+pub use crate::domain::preflight::CMP_SIDECAR;
 /// K8TRE's `kustomize.buildOptions`.
 pub const KUSTOMIZE_BUILD_OPTIONS: &str = "--enable-helm --load-restrictor LoadRestrictionsNone";
 
