@@ -7,10 +7,13 @@
 //! - [`ArgoCd::spawn`] starts the controllers; the [`ArgoCdHandle`] stops them and turns the
 //!   knobs (speed, reconcile period, resource-health persistence, pause/resume).
 //!
-//! Making a sync fail on purpose: annotate the Application with
-//! `sim.k8tre.io/fail-sync: "<reason>"` (every apply of its next sync is refused, as by an
-//! admission webhook), or commit a manifest the target rejects (a kind it does not serve, a
-//! namespace that does not exist without `CreateNamespace=true`, an invalid field).
+//! Making a sync fail on purpose (a scenario knob, see [`FAIL_SYNC_ANNOTATION`]): annotate the
+//! Application, or a Namespace on the target, with `sim.k8tre.io/fail-sync: "<reason>"`; every
+//! apply of the Application's syncs (or into that namespace) is then refused as by an
+//! admission webhook. The ApplicationSet controller keeps `sim.k8tre.io/` annotations on the
+//! Applications it generates. A failure can also come from git: commit a manifest the target
+//! rejects (a kind it does not serve, a namespace missing without `CreateNamespace=true`, an
+//! invalid field). Auto-sync then retries (limit 5) and records a `SyncError` condition.
 
 pub mod app;
 pub mod appset;

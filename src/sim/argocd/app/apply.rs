@@ -13,9 +13,36 @@ use super::super::diff::LAST_APPLIED_ANNOTATION;
 use super::super::kube::{RESOURCE_MANAGER, served_kind, text};
 use super::super::tracking::split_api_version;
 
-/// Annotation on an Application that makes every apply of its sync fail with the value as
-/// the reason: a scenario knob standing in for an admission webhook that rejects the app.
+/// A scenario knob standing in for an admission webhook: on an Application, every apply of its
+/// syncs fails with the value as the reason; on a Namespace of a target cluster, every apply
+/// into that namespace does.
 pub const FAIL_SYNC_ANNOTATION: &str = "sim.k8tre.io/fail-sync";
+
+/// Why the simulated admission webhook refuses to apply `obj`, if it does: the Application's
+/// knob (`by_app`) or the knob on the object's namespace.
+pub fn rejection(target: &ClusterState, by_app: Option<&String>, obj: &Value) -> Option<String> {
+    let namespace = text(obj, "/metadata/namespace");
+    let by_namespace = (!namespace.is_empty())
+        .then(|| {
+            target.store.get(
+                &crate::sim::resources::ResourceKey::new("", "namespaces"),
+                "",
+                namespace,
+            )
+        })
+        .flatten()
+        .and_then(|e| e.value().ok())
+        .and_then(|ns| {
+            ns.pointer("/metadata/annotations")
+                .and_then(|a| a.get(FAIL_SYNC_ANNOTATION))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+    let reason = by_app.cloned().or(by_namespace).filter(|r| !r.is_empty())?;
+    Some(format!(
+        "admission webhook \"validate.sim.k8tre.io\" denied the request: {reason}"
+    ))
+}
 
 /// `deployment.apps/web`, `service/backend`: how kubectl names an object in its messages.
 pub fn display_name(obj: &Value) -> String {
@@ -300,6 +327,22 @@ mod tests {
             ),
             "deployment.apps/web"
         );
+    }
+
+    #[test]
+    fn the_webhook_knob_refuses_by_application_or_by_namespace() {
+        let c = cluster();
+        let cm = config_map(json!({"a": "1"}));
+        assert_eq!(rejection(&c, None, &cm), None);
+        let by_app = "frozen".to_string();
+        assert_eq!(
+            rejection(&c, Some(&by_app), &cm).as_deref(),
+            Some("admission webhook \"validate.sim.k8tre.io\" denied the request: frozen")
+        );
+        let ns = json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "web", "annotations": {FAIL_SYNC_ANNOTATION: "quota exceeded"}}});
+        apply(&c, &ns, false, false).expect("annotated");
+        assert!(rejection(&c, None, &cm).is_some_and(|m| m.ends_with("quota exceeded")));
     }
 
     #[test]

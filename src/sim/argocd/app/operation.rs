@@ -71,6 +71,11 @@ impl AppController {
         let Some((raw, app)) = read(&self.rt.mgmt, name) else {
             return Ok(None);
         };
+        // Like ArgoCD, only an Application with `.operation` has its operation processed: a
+        // `Terminating` phase written when nothing runs changes nothing.
+        let Some(requested) = app.operation.clone() else {
+            return Ok(None);
+        };
         let in_progress = app
             .status
             .operation_state
@@ -80,11 +85,8 @@ impl AppController {
         let mut state = match (&app.status.operation_state, in_progress) {
             (Some(state), true) => state.clone(),
             _ => {
-                let Some(operation) = app.operation.clone() else {
-                    return Ok(None);
-                };
                 let state = OperationState {
-                    operation,
+                    operation: requested,
                     phase: Some(OperationPhase::Running),
                     started_at: Some(self.rt.clock.timestamp()),
                     ..Default::default()
@@ -662,11 +664,7 @@ impl AppController {
         target: &Target,
     ) {
         let cluster = &target.cluster;
-        let failure = app
-            .metadata
-            .annotations
-            .get(FAIL_SYNC_ANNOTATION)
-            .filter(|v| !v.is_empty());
+        let refused_by_app = app.metadata.annotations.get(FAIL_SYNC_ANNOTATION);
         let (prunes, applies): (Vec<usize>, Vec<usize>) =
             batch.iter().partition(|&&i| tasks[i].is_prune());
         for i in prunes {
@@ -706,10 +704,7 @@ impl AppController {
             let Some(obj) = task.target.clone() else {
                 continue;
             };
-            if let Some(reason) = failure {
-                let message = format!(
-                    "admission webhook \"validate.sim.k8tre.io\" denied the request: {reason}"
-                );
+            if let Some(message) = apply::rejection(cluster, refused_by_app, &obj) {
                 task.set_result(
                     Some(ResultCode::SyncFailed),
                     OperationPhase::Failed,
