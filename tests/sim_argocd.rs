@@ -697,6 +697,21 @@ async fn a_new_commit_is_auto_synced_and_a_rollback_lands_the_earlier_revision()
         old_image,
         "no auto-sync undoes the rollback"
     );
+    // Switching auto-sync back on returns the app to git within seconds.
+    sim.patch_app(
+        app_name,
+        json!({"spec": {"syncPolicy": {"automated": {"prune": true, "selfHeal": true, "enabled": true}}}}),
+    )
+    .await;
+    sim.wait_app(app_name, "back on main", |a| {
+        a.status.history.last().is_some_and(|h| h.revision == sha)
+            && a.sync_status() == SyncStatus::Synced
+    })
+    .await;
+    assert_eq!(
+        backend_image(&sim, "dev").await.unwrap(),
+        "ghcr.io/k8tre/k8tre-backend:v9.9.9"
+    );
     sim.stop().await;
 }
 
