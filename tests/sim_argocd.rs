@@ -74,11 +74,8 @@ impl Sim {
             },
         )
         .unwrap();
-        let targets = TARGETS
-            .iter()
-            .map(|t| (estate.url(t).unwrap(), estate.cluster(t).unwrap().clone()))
-            .collect();
-        let mut options = ArgoCdOptions::new(mgmt, targets, repo.path.clone());
+        let mut options = ArgoCdOptions::for_estate(&estate, "mgmt", repo.path.clone()).unwrap();
+        assert_eq!(options.targets.len(), TARGETS.len());
         options.repo_url = Some(repo.repo_url.clone());
         options.git_home = Some(home.clone());
         options.clock = SimClock::new(SPEED);

@@ -132,19 +132,6 @@ pub fn create(
     cluster.create(&rt, namespace, obj, &ctx(manager))
 }
 
-/// PUT as `manager` (the body's resourceVersion is the precondition).
-pub fn replace(
-    cluster: &ClusterState,
-    key: &ResourceKey,
-    namespace: &str,
-    name: &str,
-    obj: Value,
-    manager: &str,
-) -> Result<Value, ApiError> {
-    let rt = served(cluster, &key.group, &key.plural)?;
-    cluster.replace(&rt, namespace, name, obj, Part::Main, &ctx(manager))
-}
-
 /// DELETE as `manager`.
 pub fn delete(
     cluster: &ClusterState,

@@ -58,6 +58,20 @@ pub struct ArgoCdOptions {
 }
 
 impl ArgoCdOptions {
+    /// Options for an estate: ArgoCD in cluster `mgmt`, every other cluster of the estate a
+    /// target reachable at its URL (register them with
+    /// [`super::ClusterRegistration`]s naming the same URLs).
+    pub fn for_estate(estate: &crate::sim::Estate, mgmt: &str, repo: PathBuf) -> Option<Self> {
+        let mgmt_state = estate.cluster(mgmt)?.clone();
+        let targets = estate
+            .cluster_names()
+            .into_iter()
+            .filter(|name| *name != mgmt)
+            .filter_map(|name| Some((estate.url(name)?, estate.cluster(name)?.clone())))
+            .collect();
+        Some(Self::new(mgmt_state, targets, repo))
+    }
+
     pub fn new(
         mgmt: Arc<ClusterState>,
         targets: Vec<(String, Arc<ClusterState>)>,
