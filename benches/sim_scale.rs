@@ -173,7 +173,7 @@ fn main() {
         // Measured first, in a fresh process heap, without history beyond the last change…
         memory_report(1).await;
         // …then with the default watch history (every pod's two writes are kept for resuming watches).
-        memory_report(50_000).await;
+        memory_report(10_000).await;
         fanout_report().await;
     });
 }

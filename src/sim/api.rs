@@ -913,28 +913,23 @@ impl ClusterState {
         if owner_uid.is_empty() {
             return;
         }
-        for key in self.store.resources() {
+        for (key, (ns, name)) in self.store.dependents_of(owner_uid) {
             let Some(rt) = self.type_for_key(&key) else {
                 continue;
             };
-            for ((ns, name), entry) in self.store.keys(&key) {
-                if !entry.owner_uids.iter().any(|u| u == owner_uid) {
-                    continue;
-                }
-                let result = if orphan {
-                    self.remove_owner_reference(&rt, &ns, &name, owner_uid, ctx)
-                } else {
-                    self.delete(&rt, &ns, &name, &DeleteOptions::default(), ctx)
-                        .map(|_| ())
-                };
-                if let Err(e) = result
-                    && e.code != 404
-                {
-                    tracing::warn!(
-                        "garbage collection of {}/{ns}/{name} failed: {e}",
-                        rt.plural
-                    );
-                }
+            let result = if orphan {
+                self.remove_owner_reference(&rt, &ns, &name, owner_uid, ctx)
+            } else {
+                self.delete(&rt, &ns, &name, &DeleteOptions::default(), ctx)
+                    .map(|_| ())
+            };
+            if let Err(e) = result
+                && e.code != 404
+            {
+                tracing::warn!(
+                    "garbage collection of {}/{ns}/{name} failed: {e}",
+                    rt.plural
+                );
             }
         }
     }

@@ -29,7 +29,7 @@ pub struct ClusterOptions {
 impl Default for ClusterOptions {
     fn default() -> Self {
         Self {
-            history_limit: 50_000,
+            history_limit: 10_000,
             bookmark_interval: Duration::from_secs(10),
             kubernetes_version: "1.32.4".to_string(),
             request_log_limit: 100_000,

@@ -22,6 +22,7 @@ pub mod store;
 pub mod table;
 pub mod tls;
 pub mod validate;
+pub mod workloads;
 
 mod estate;
 

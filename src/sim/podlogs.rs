@@ -27,9 +27,12 @@ struct ContainerLog {
     previous: Option<Vec<LogLine>>,
 }
 
-/// One cluster's container logs.
+/// (namespace, pod)
+type PodKey = (String, String);
+
+/// One cluster's container logs, per pod so a deleted pod's logs go in one step.
 pub struct PodLogs {
-    containers: Mutex<HashMap<ContainerKey, ContainerLog>>,
+    pods: Mutex<HashMap<PodKey, HashMap<String, ContainerLog>>>,
     tx: broadcast::Sender<Arc<(ContainerKey, LogLine)>>,
 }
 
@@ -43,7 +46,7 @@ impl PodLogs {
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(4_096);
         Self {
-            containers: Mutex::new(HashMap::new()),
+            pods: Mutex::new(HashMap::new()),
             tx,
         }
     }
@@ -54,8 +57,12 @@ impl PodLogs {
             text: text.into(),
         };
         {
-            let mut containers = self.containers.lock();
-            let log = containers.entry(key.clone()).or_default();
+            let mut pods = self.pods.lock();
+            let log = pods
+                .entry((key.0.clone(), key.1.clone()))
+                .or_default()
+                .entry(key.2.clone())
+                .or_default();
             log.current.push_back(line.clone());
             while log.current.len() > LINES_PER_CONTAINER {
                 log.current.pop_front();
@@ -67,8 +74,11 @@ impl PodLogs {
 
     /// A container restarted: its current log becomes the previous one.
     pub fn restart(&self, key: &ContainerKey) {
-        let mut containers = self.containers.lock();
-        if let Some(log) = containers.get_mut(key) {
+        let mut pods = self.pods.lock();
+        if let Some(log) = pods
+            .get_mut(&(key.0.clone(), key.1.clone()))
+            .and_then(|p| p.get_mut(&key.2))
+        {
             log.previous = Some(log.current.drain(..).collect());
         }
     }
@@ -81,8 +91,10 @@ impl PodLogs {
         tail: Option<usize>,
         since: Option<DateTime<Utc>>,
     ) -> Option<Vec<LogLine>> {
-        let containers = self.containers.lock();
-        let log = containers.get(key);
+        let pods = self.pods.lock();
+        let log = pods
+            .get(&(key.0.clone(), key.1.clone()))
+            .and_then(|p| p.get(&key.2));
         let lines: Vec<LogLine> = if previous {
             log?.previous.clone()?
         } else {
@@ -103,9 +115,9 @@ impl PodLogs {
 
     /// Forget every container of a deleted pod.
     pub fn remove_pod(&self, namespace: &str, pod: &str) {
-        self.containers
+        self.pods
             .lock()
-            .retain(|(ns, p, _), _| !(ns == namespace && p == pod));
+            .remove(&(namespace.to_string(), pod.to_string()));
     }
 }
 

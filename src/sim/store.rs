@@ -2,7 +2,7 @@
 //! objects kept as serialized JSON (compact, shared zero-copy with watchers), a bounded history
 //! of changes for watches that resume from a resourceVersion, and 410 Gone past it.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -126,6 +126,8 @@ struct Inner {
     history_limit: usize,
     /// Every change at or below this resourceVersion has left the history.
     compacted_rv: u64,
+    /// Owner uid → the objects whose ownerReferences name it, for garbage collection.
+    dependents: HashMap<String, BTreeSet<(ResourceKey, ObjectKey)>>,
 }
 
 /// The object store of one simulated cluster.
@@ -242,6 +244,29 @@ fn set_resource_version(obj: &mut Value, rv: u64) {
 }
 
 impl Inner {
+    fn index_owners(
+        &mut self,
+        resource: &ResourceKey,
+        key: &ObjectKey,
+        old: Option<&Entry>,
+        new: Option<&Entry>,
+    ) {
+        for uid in old.map(|e| e.owner_uids.as_slice()).unwrap_or_default() {
+            if let Some(set) = self.dependents.get_mut(uid) {
+                set.remove(&(resource.clone(), key.clone()));
+                if set.is_empty() {
+                    self.dependents.remove(uid);
+                }
+            }
+        }
+        for uid in new.map(|e| e.owner_uids.as_slice()).unwrap_or_default() {
+            self.dependents
+                .entry(uid.clone())
+                .or_default()
+                .insert((resource.clone(), key.clone()));
+        }
+    }
+
     fn record(&mut self, tx: &broadcast::Sender<Arc<WatchEvent>>, event: WatchEvent) {
         let event = Arc::new(event);
         self.history.push_back(event.clone());
@@ -266,6 +291,7 @@ impl Store {
                 history: VecDeque::new(),
                 history_limit: history_limit.max(1),
                 compacted_rv: 0,
+                dependents: HashMap::new(),
             }),
             tx,
         }
@@ -360,6 +386,16 @@ impl Store {
             .unwrap_or_default()
     }
 
+    /// The objects whose ownerReferences name `owner_uid`.
+    pub fn dependents_of(&self, owner_uid: &str) -> Vec<(ResourceKey, ObjectKey)> {
+        self.inner
+            .lock()
+            .dependents
+            .get(owner_uid)
+            .map(|set| set.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     pub fn resources(&self) -> Vec<ResourceKey> {
         self.inner.lock().collections.keys().cloned().collect()
     }
@@ -390,6 +426,7 @@ impl Store {
                 set_resource_version(&mut obj, next_rv);
                 let entry = Arc::new(make_entry(resource, &key, &obj, next_rv)?);
                 inner.rv = next_rv;
+                inner.index_owners(resource, &key, current.as_deref(), Some(&entry));
                 inner
                     .collections
                     .entry(resource.clone())
@@ -424,6 +461,7 @@ impl Store {
                 set_resource_version(&mut last_state, next_rv);
                 let entry = Arc::new(make_entry(resource, &key, &last_state, next_rv)?);
                 inner.rv = next_rv;
+                inner.index_owners(resource, &key, current.as_deref(), None);
                 if let Some(c) = inner.collections.get_mut(resource) {
                     c.remove(&key);
                 }
@@ -628,6 +666,36 @@ mod tests {
         let now = store.current_rv();
         assert!(store.watch(None, WatchStart::After(now - 1)).is_err());
         assert!(store.watch(None, WatchStart::After(now)).is_ok());
+    }
+
+    #[test]
+    fn owners_are_indexed_for_garbage_collection() {
+        let store = Store::new(100);
+        let r = ResourceKey::new("", "configmaps");
+        let mut child = cm("child", "1");
+        child["metadata"]["ownerReferences"] = serde_json::json!([{"uid": "owner-1", "kind": "ConfigMap", "name": "owner", "apiVersion": "v1"}]);
+        store
+            .write(&r, "default", "child", false, |_, _| {
+                Ok(Write::Put(child.clone()))
+            })
+            .expect("put");
+        assert_eq!(
+            store.dependents_of("owner-1"),
+            vec![(r.clone(), ("default".to_string(), "child".to_string()))]
+        );
+        child["metadata"]["ownerReferences"] = serde_json::json!([]);
+        store
+            .write(&r, "default", "child", false, |_, _| {
+                Ok(Write::Put(child.clone()))
+            })
+            .expect("orphaned");
+        assert!(store.dependents_of("owner-1").is_empty());
+        store
+            .write(&r, "default", "child", false, |c, _| {
+                Ok(Write::Delete(c.expect("exists").value()?))
+            })
+            .expect("delete");
+        assert!(store.dependents_of("owner-1").is_empty());
     }
 
     #[tokio::test]
