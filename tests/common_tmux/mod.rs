@@ -102,7 +102,24 @@ impl Tmux {
     }
 
     pub fn wait_until(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + WAIT;
+        self.wait_until_within(WAIT, what, check)
+    }
+
+    /// Like [`Tmux::wait_for`] with a bound of its own (for what a simulated controller
+    /// must do first).
+    pub fn wait_for_within(&self, within: Duration, text: &str) -> String {
+        self.wait_until_within(within, &format!("{text:?} on screen"), |screen| {
+            screen.contains(text)
+        })
+    }
+
+    pub fn wait_until_within(
+        &self,
+        within: Duration,
+        what: &str,
+        check: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + within;
         loop {
             let screen = self.screen();
             if check(&screen) {
