@@ -1,6 +1,8 @@
 //! Triage: every problem in the estate in one list, worst first and oldest first within a
 //! severity, each with its cause; Enter goes to what it is about.
 
+use std::time::{Duration, Instant};
+
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,9 +14,14 @@ use crate::app::views::triage::{self, Problem, TRIAGE_COLUMNS};
 use crate::config::{Command, Mode};
 use crate::ui::table::{self, TableOutcome, TableProps, TableState};
 
+/// Triage reads every pod of the estate: under churn it is rebuilt at most this often, and
+/// the tick after the churn brings it up to date.
+const REBUILD_EVERY: Duration = Duration::from_millis(900);
+
 pub struct TriageScreen {
     table: TableState,
     key: Option<(u64, i64)>,
+    built_at: Option<Instant>,
     problems: Vec<Problem>,
 }
 
@@ -29,6 +36,7 @@ impl TriageScreen {
         TriageScreen {
             table: TableState::new(),
             key: None,
+            built_at: None,
             problems: Vec::new(),
         }
     }
@@ -129,10 +137,8 @@ impl Component for TriageScreen {
     }
 
     fn on_tick(&mut self, cx: &mut Cx<'_>) -> Handled {
-        Handled::from(
-            self.key
-                .is_some_and(|(_, minute)| minute != cx.app.wall.timestamp() / 60),
-        )
+        let key = (cx.app.revision(), cx.app.wall.timestamp() / 60);
+        Handled::from(self.key.is_some_and(|k| k != key))
     }
 
     fn prepare(&mut self, app: &AppContext) {
@@ -140,10 +146,19 @@ impl Component for TriageScreen {
         if self.key == Some(key) {
             return;
         }
+        let now = Instant::now();
+        if self
+            .built_at
+            .is_some_and(|at| now.duration_since(at) < REBUILD_EVERY)
+        {
+            // Too soon: the next tick brings it up to date (see `on_tick`).
+            return;
+        }
         if let Some(model) = app.estate.as_ref() {
             self.problems = triage::problems(model, app.wall);
         }
         self.key = Some(key);
+        self.built_at = Some(now);
     }
 }
 
