@@ -2,8 +2,11 @@
 //! build one (target baselines, faults at start, scale knobs).
 
 pub mod baseline;
+mod build;
 pub mod faults;
 pub mod scale;
+
+pub use build::{CLUSTERS, ScenarioError, ScenarioOptions, SimulatedEstate};
 
 use std::fmt;
 
