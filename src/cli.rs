@@ -90,6 +90,10 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a simulated K8TRE estate (ArgoCD, dev/stg/prd, a demo GitOps repository) on
+    /// 127.0.0.1 and serve it until Ctrl-C. Needs nothing installed.
+    Demo(DemoArgs),
+
     /// Run the simulated Kubernetes API servers (for demos and tests).
     #[command(subcommand)]
     Sim(SimCommand),
@@ -170,6 +174,57 @@ pub enum SimCommand {
     Serve(SimServeArgs),
 }
 
+/// The shape of a simulated estate: scenario, speed, scale and faults.
+#[derive(Debug, Clone, Args)]
+pub struct ScenarioArgs {
+    /// Simulated delays are divided by this (2: everything happens twice as fast).
+    #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+    pub speed: f64,
+
+    /// Grow the estate by about this many synthetic Applications (for benchmarks).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub apps: usize,
+
+    /// Replicas of each synthetic Application's Deployment.
+    #[arg(long, default_value_t = 3, value_name = "M")]
+    pub pods_per_app: usize,
+
+    /// Pod status changes per second across the target clusters (for benchmarks).
+    #[arg(long, default_value_t = 0.0, value_name = "EVENTS_PER_SEC")]
+    pub churn: f64,
+
+    /// A fault to start with, CLUSTER=refuse|hang|error-rate:RATE|latency:DURATION (repeatable).
+    #[arg(long = "fault", value_name = "SPEC")]
+    pub faults: Vec<crate::sim::scenario::faults::FaultSpec>,
+
+    /// The demo GitOps repository (reused if it already is one). Default: the data directory
+    /// for `demo`, a temporary directory for `sim serve`.
+    #[arg(long, value_name = "DIR")]
+    pub repo_dir: Option<PathBuf>,
+
+    /// Write per-resource health into Applications (`controller.resource.health.persist`).
+    #[arg(long)]
+    pub health_persist: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Which state the estate is in (`k8tre-console sim scenarios` lists them).
+    #[arg(long, value_enum, default_value_t = crate::sim::scenario::Scenario::Demo)]
+    pub scenario: crate::sim::scenario::Scenario,
+
+    #[command(flatten)]
+    pub shape: ScenarioArgs,
+
+    /// First port; cluster N gets PORT+N. Default: ephemeral ports.
+    #[arg(long)]
+    pub port: Option<u16>,
+
+    /// Append every request as one JSON line to this file.
+    #[arg(long, value_name = "FILE")]
+    pub request_log: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct SimServeArgs {
     /// Clusters to simulate, comma separated.
@@ -183,6 +238,14 @@ pub struct SimServeArgs {
     /// Append every request as one JSON line to this file.
     #[arg(long, value_name = "FILE")]
     pub request_log: Option<PathBuf>,
+
+    /// Run a whole simulated K8TRE estate in this state (clusters mgmt, dev, stg, prd, with
+    /// ArgoCD and workloads) instead of bare API servers.
+    #[arg(long, value_enum, conflicts_with = "clusters")]
+    pub scenario: Option<crate::sim::scenario::Scenario>,
+
+    #[command(flatten)]
+    pub shape: ScenarioArgs,
 }
 
 /// Where the live estate comes from, beside the global kubeconfig options.

@@ -2,6 +2,7 @@
 
 mod completions;
 mod config;
+mod demo;
 mod repo;
 mod screenshots;
 mod sim;
@@ -17,6 +18,7 @@ use crate::cli::{Cli, Command};
 /// Runs the parsed command line; the returned value is the process exit code.
 pub async fn run(cli: Cli) -> Result<i32> {
     match cli.command {
+        Some(Command::Demo(args)) => demo::run(&cli.global, args).await,
         Some(Command::Sim(command)) => sim::run(&cli.global, command).await,
         Some(Command::Config(command)) => config::run(&cli.global, command),
         Some(Command::Status(args)) => status::run(&cli.global, args).await,

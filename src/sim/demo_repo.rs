@@ -29,7 +29,7 @@ use model::{Files, RepoState};
 pub const DEMO_REVISION: &str = "main";
 
 /// Bumped whenever the generated content changes, so old demo repositories are recreated.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Kept inside `.git/` so it is never part of the tree ArgoCD sees.
 const MARKER: &str = "k8tre-demo-repo";

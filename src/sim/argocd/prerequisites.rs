@@ -3,10 +3,7 @@
 //! Cilium) and those its components' charts and manifests bring (cert-manager,
 //! external-secrets, CloudNativePG, MetalLB). Helm charts are rendered as synthetic workloads
 //! without their CRDs, so a simulated estate seeds them up front.
-//!
-//! Also listed: built-in Kubernetes kinds K8TRE manifests use that the simulated API server
-//! may not serve yet (NetworkPolicy, RBAC); they are only seeded, as permissive CRDs, where
-//! the cluster does not already serve the kind.
+//! Only kinds the cluster does not already serve are seeded.
 
 use serde_json::{Value, json};
 
@@ -112,35 +109,6 @@ const KINDS: &[(&str, &str, &str, &str, bool)] = &[
         "l2advertisements",
         true,
     ),
-    (
-        "networking.k8s.io",
-        "v1",
-        "NetworkPolicy",
-        "networkpolicies",
-        true,
-    ),
-    ("rbac.authorization.k8s.io", "v1", "Role", "roles", true),
-    (
-        "rbac.authorization.k8s.io",
-        "v1",
-        "RoleBinding",
-        "rolebindings",
-        true,
-    ),
-    (
-        "rbac.authorization.k8s.io",
-        "v1",
-        "ClusterRole",
-        "clusterroles",
-        false,
-    ),
-    (
-        "rbac.authorization.k8s.io",
-        "v1",
-        "ClusterRoleBinding",
-        "clusterrolebindings",
-        false,
-    ),
 ];
 
 fn crd(group: &str, version: &str, kind: &str, plural: &str, namespaced: bool) -> Value {
@@ -188,6 +156,19 @@ pub fn seed_target(cluster: &ClusterState) -> Result<(), ApiError> {
     }
     Ok(())
 }
+
+/// Seeds the missing CRDs the components' charts would bring, but not the Gateway API: that is
+/// infrastructure, installed (or not) before K8TRE, and preflight reports its absence.
+pub fn seed_component_crds(cluster: &ClusterState) -> Result<(), ApiError> {
+    for crd in missing_crds(cluster) {
+        if crd.pointer("/spec/group").and_then(Value::as_str) != Some(GATEWAY_API_GROUP) {
+            seed_into(cluster, crd)?;
+        }
+    }
+    Ok(())
+}
+
+const GATEWAY_API_GROUP: &str = "gateway.networking.k8s.io";
 
 #[cfg(test)]
 mod tests {

@@ -700,6 +700,13 @@ fn loadbalancer(files: &mut Files, state: &RepoState) {
     files.add(
         format!("{dir}/k3s/base/metallb-native-v0.15.2.yaml"),
         r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: metallb-system
+  labels:
+    pod-security.kubernetes.io/enforce: privileged
+---
+apiVersion: v1
 kind: ServiceAccount
 metadata:
   name: controller

@@ -595,10 +595,10 @@ fn ensure_reuses_keeps_new_commits_recreates_stale_and_refuses_foreign_dirs() {
 
 #[test]
 fn marker_round_trips() {
-    let marker = Marker::parse(
-        "k8tre-console demo GitOps repository\nformat: 1\nrepo_url: file:///x y\nstate: ready\n",
-    )
-    .expect("parse");
+    let text = format!(
+        "k8tre-console demo GitOps repository\nformat: {FORMAT}\nrepo_url: file:///x y\nstate: ready\n"
+    );
+    let marker = Marker::parse(&text).expect("parse");
     assert_eq!(marker.repo_url, "file:///x y");
     assert!(marker.is_current("file:///x y"));
     assert!(!marker.is_current("file:///elsewhere"));

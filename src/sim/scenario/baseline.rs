@@ -98,18 +98,56 @@ pub struct TargetBaseline {
     pub gateway_api_crds: bool,
 }
 
-fn node(name: &str, vendor: Vendor, cluster: &str) -> Value {
+fn node(name: &str, vendor: Vendor, cluster: &str, index: usize) -> Value {
+    let mut labels = json!({
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "topology.kubernetes.io/zone": format!("{cluster}-zone-{}", ["a", "b", "c"][index % 3]),
+        SIMULATED_NODE_LABEL: "true",
+    });
+    if vendor == Vendor::K3s && index == 0 {
+        labels["node-role.kubernetes.io/control-plane"] = json!("true");
+    }
+    let (os_image, runtime, kernel) = match vendor {
+        Vendor::K3s => (
+            "Ubuntu 24.04.2 LTS",
+            "containerd://2.0.4-k3s2",
+            "6.8.0-57-generic",
+        ),
+        Vendor::Azure => (
+            "Ubuntu 22.04.5 LTS",
+            "containerd://1.7.27-1",
+            "5.15.0-1089-azure",
+        ),
+        Vendor::Aws => (
+            "Amazon Linux 2023.7.20250512",
+            "containerd://1.7.27",
+            "6.1.134-152.225.amzn2023.x86_64",
+        ),
+    };
     json!({
         "apiVersion": "v1", "kind": "Node",
-        "metadata": {"name": name, "labels": {
-            "kubernetes.io/hostname": name,
-            "kubernetes.io/os": "linux",
-            "kubernetes.io/arch": "amd64",
-            "node-role.kubernetes.io/control-plane": if vendor == Vendor::K3s { "true" } else { "" },
-            "topology.kubernetes.io/zone": format!("{cluster}-zone-a"),
-            SIMULATED_NODE_LABEL: "true",
-        }},
-        "spec": {"podCIDR": "10.42.0.0/24"},
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"podCIDR": format!("10.42.{index}.0/24")},
+        // What the kubelet reports about itself; the workload controllers add the conditions.
+        "status": {
+            "addresses": [
+                {"type": "InternalIP", "address": format!("10.0.{}.{}", index + 1, 20 + index)},
+                {"type": "Hostname", "address": name},
+            ],
+            "capacity": {"cpu": "8", "memory": "32858980Ki", "pods": "110"},
+            "allocatable": {"cpu": "7910m", "memory": "31707108Ki", "pods": "110"},
+            "nodeInfo": {
+                "kubeletVersion": vendor.kubelet_version(),
+                "kubeProxyVersion": vendor.kubelet_version(),
+                "osImage": os_image,
+                "containerRuntimeVersion": runtime,
+                "kernelVersion": kernel,
+                "operatingSystem": "linux",
+                "architecture": "amd64",
+            },
+        },
     })
 }
 
@@ -203,11 +241,14 @@ fn vendor_storage_classes(vendor: Vendor) -> Vec<Value> {
 
 /// Seeds one target cluster.
 pub fn seed_target(cluster: &ClusterState, baseline: &TargetBaseline) -> Result<(), ApiError> {
-    for name in baseline
+    let names = baseline
         .vendor
-        .node_names(&baseline.cluster, baseline.nodes)
-    {
-        seed_into(cluster, node(&name, baseline.vendor, &baseline.cluster))?;
+        .node_names(&baseline.cluster, baseline.nodes);
+    for (index, name) in names.iter().enumerate() {
+        seed_into(
+            cluster,
+            node(name, baseline.vendor, &baseline.cluster, index),
+        )?;
     }
     seed_into(cluster, namespace("kube-system"))?;
     seed_into(cluster, cilium_config(&baseline.cilium))?;

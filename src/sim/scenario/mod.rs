@@ -2,9 +2,12 @@
 //! build one (target baselines, faults at start, scale knobs).
 
 pub mod baseline;
+mod build;
 pub mod faults;
 pub mod scale;
 pub mod showcase;
+
+pub use build::{CLUSTERS, ScenarioError, ScenarioOptions, SimulatedEstate};
 
 use std::fmt;
 
