@@ -6,11 +6,17 @@ use clap::{Args, Parser, Subcommand};
 
 /// Terminal operations console for K8TRE estates: layers, clusters, ArgoCD applications,
 /// and guided install, rollback and promotion.
-///
-/// Without a subcommand the console opens: the layers × environments matrix, the clusters,
-/// every Application; `?` in it lists the keys.
 #[derive(Debug, Parser)]
-#[command(name = "k8tre-console", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "k8tre-console",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Without a command the console opens on the estate the kubeconfig reaches: the \
+                  layers × environments matrix, the clusters, every Application. Press ? in it \
+                  for the keys. `k8tre-console demo` opens it on a simulated estate."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -91,7 +97,8 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start a simulated K8TRE estate (ArgoCD, dev/stg/prd, a demo GitOps repository) on
-    /// 127.0.0.1 and serve it until Ctrl-C. Needs nothing installed.
+    /// 127.0.0.1 and open the console on it; quitting the console stops the estate. Needs
+    /// nothing installed.
     Demo(DemoArgs),
 
     /// Run the simulated Kubernetes API servers (for demos and tests).
@@ -223,6 +230,19 @@ pub struct DemoArgs {
     /// Append every request as one JSON line to this file.
     #[arg(long, value_name = "FILE")]
     pub request_log: Option<PathBuf>,
+
+    /// Serve the estate until Ctrl-C without opening the console (reach it with kubectl or
+    /// another console: the banner prints the kubeconfig).
+    #[arg(long)]
+    pub serve_only: bool,
+
+    /// Capture the mouse in the console (see the console's own --mouse).
+    #[arg(long)]
+    pub mouse: bool,
+
+    /// Write the bytes written to the terminal to FILE at exit (for measurements).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub stats: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
