@@ -60,7 +60,15 @@ fn repo() -> &'static Repo {
         let scan = RepoScan::checkout(&repo.path).expect("scan");
         Repo {
             scan: Arc::new(scan),
-            revisions: repo.commits.iter().map(|c| c.sha.clone()).collect(),
+            // Fixed revisions, so the snapshots do not move with the demo repository's content.
+            revisions: [
+                "84f91d1b9a2dd631dccd65b9c7e0da0b78bf40b5",
+                "008afe4c1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b",
+                "5c2e7d9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
             _dir: dir,
         }
     })
@@ -108,22 +116,56 @@ pub fn application(name: &str) -> Option<crate::domain::argocd::Application> {
         .and_then(|o| serde_json::from_value(o).ok())
 }
 
-/// Runs the effects a test does not stub itself: a fetch is answered from the showcase.
+/// The showcase's parts for the scenes.
+pub fn cast() -> super::scenes::Cast {
+    super::scenes::Cast {
+        degraded_app: showcase::DEGRADED_APP.into(),
+        out_of_sync_app: showcase::OUT_OF_SYNC_APP.into(),
+        cluster: "k8tre-stg".into(),
+        search: "jupyter".into(),
+    }
+}
+
+/// Answers the effects a cluster would: a fetch with the showcase's object, a log stream with
+/// its lines, a dry run with success. Returns the effects left (writes, closes, quits).
 pub fn run_effects(
     state: &mut AppState,
     effects: Vec<super::effect::Effect>,
 ) -> Vec<super::effect::Effect> {
+    use super::effect::Effect;
+    use super::msg::{LogChunk, LogEvent, Msg};
     let mut rest = Vec::new();
     for effect in effects {
-        match effect {
-            super::effect::Effect::FetchApp { name, .. } => {
-                if let Some(app) = application(&name) {
-                    let more =
-                        super::update::update(state, super::msg::Msg::Fetched(Ok(Box::new(app))));
-                    rest.extend(run_effects(state, more));
-                }
+        let answer = match &effect {
+            Effect::FetchApp { name, .. } => {
+                application(name).map(|app| Msg::Fetched(Ok(Box::new(app))))
             }
-            other => rest.push(other),
+            Effect::OpenLogs(request) => showcase()
+                .logs
+                .iter()
+                .find(|l| l.pod == request.pod && l.namespace == request.namespace)
+                .map(|log| {
+                    Msg::Log(LogChunk {
+                        stream: request.stream,
+                        event: LogEvent::Lines(log.lines.iter().map(|(_, l)| l.clone()).collect()),
+                    })
+                }),
+            Effect::Action {
+                request,
+                dry_run: true,
+            } => Some(Msg::Action(super::action::ActionResult::for_request(
+                request,
+                true,
+                Ok("dry run passed: the API server accepted the patch".into()),
+            ))),
+            _ => None,
+        };
+        match answer {
+            Some(msg) => {
+                let more = super::update::update(state, msg);
+                rest.extend(run_effects(state, more));
+            }
+            None => rest.push(effect),
         }
     }
     rest

@@ -1,62 +1,73 @@
 //! The console's screens as a user reaches them, as data: each scene starts from the
-//! overview and presses the keys that lead to one screen. The `screenshots` command renders
-//! them from a seeded simulated estate; the screen tests snapshot them from the same estate
-//! fed straight into a model. Effects are not run: where a screen waits for a cluster's
-//! answer (the whole Application, a log stream, a dry run) the answer is given from the
-//! showcase, as the cluster would give it.
+//! overview and presses the keys that lead to one screen, and returns the effects those keys
+//! asked for (a fetch, a log stream, a dry run). The `screenshots` command runs them against
+//! the simulated estate and renders the result; the screen tests answer them from the
+//! showcase and snapshot the same screens.
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::ActionResult;
 use super::effect::Effect;
-use super::{AppState, LogChunk, LogEvent, Msg, Target, goto_target, update};
-use crate::sim::scenario::showcase::{DEGRADED_APP, OUT_OF_SYNC_APP, Showcase};
+use super::{AppState, Msg, Target, goto_target, update};
+
+/// Who plays which part in an estate: the Applications and cluster the scenes open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cast {
+    /// An unhealthy Application (its detail, pods and logs are shown).
+    pub degraded_app: String,
+    /// An OutOfSync Application (a sync is asked for, up to its confirmation).
+    pub out_of_sync_app: String,
+    /// A cluster with something to show in its detail.
+    pub cluster: String,
+    /// What is typed in the palette.
+    pub search: String,
+}
 
 /// A screen to capture: its file name and the keys that lead there.
 pub struct Scene {
     pub name: &'static str,
-    pub drive: fn(&mut AppState, &Showcase),
+    /// Presses the keys; returns the effects they asked for, to be run and answered.
+    pub drive: fn(&mut AppState, &Cast) -> Vec<Effect>,
 }
 
 /// Every screen, in the order the README shows them.
 pub const SCENES: &[Scene] = &[
     Scene {
         name: "overview",
-        drive: |_, _| {},
+        drive: |_, _| Vec::new(),
     },
     Scene {
         name: "overview-expanded",
         drive: |state, _| {
-            // The Application layer expanded, the list scoped to jupyterhub in prd.
-            press(state, &[char('G'), enter()]);
-            press(state, &[down(), down(), down(), down(), down()]);
-            press(state, &[right(), right(), enter()]);
+            // The Application layer expanded, the list scoped to its first component in prd.
+            press(
+                state,
+                &[char('G'), enter(), down(), right(), right(), enter()],
+            )
         },
     },
     Scene {
         name: "app-detail",
-        drive: |state, showcase| open_app(state, showcase, DEGRADED_APP),
+        drive: |state, cast| open_app(state, &cast.degraded_app),
     },
     Scene {
         name: "app-pods",
-        drive: |state, showcase| {
-            open_app(state, showcase, DEGRADED_APP);
-            press(state, &[tab()]);
+        drive: |state, cast| {
+            let mut effects = open_app(state, &cast.degraded_app);
+            effects.extend(press(state, &[tab()]));
+            effects
         },
     },
     Scene {
         name: "logs",
-        drive: |state, showcase| {
-            open_app(state, showcase, DEGRADED_APP);
-            press(state, &[tab()]);
-            state.prepare_frame();
-            let effects = update(state, enter());
-            feed_logs(state, showcase, effects);
+        drive: |state, cast| {
+            let mut effects = open_app(state, &cast.degraded_app);
+            effects.extend(press(state, &[tab(), enter()]));
+            effects
         },
     },
     Scene {
         name: "cluster-detail",
-        drive: |state, _| goto(state, Target::Cluster("k8tre-stg".into())),
+        drive: |state, cast| goto(state, Target::Cluster(cast.cluster.clone())),
     },
     Scene {
         name: "triage",
@@ -64,19 +75,20 @@ pub const SCENES: &[Scene] = &[
     },
     Scene {
         name: "confirm-sync",
-        drive: |state, showcase| {
-            open_app(state, showcase, OUT_OF_SYNC_APP);
-            let effects = update(state, key(KeyCode::Char('s')));
-            answer_dry_run(state, effects);
+        drive: |state, cast| {
+            let mut effects = open_app(state, &cast.out_of_sync_app);
+            effects.extend(press(state, &[char('s')]));
+            effects
         },
     },
     Scene {
         name: "palette",
-        drive: |state, _| {
-            press(state, &[char(':')]);
-            for c in "jupyter".chars() {
-                press(state, &[char(c)]);
+        drive: |state, cast| {
+            let mut effects = press(state, &[char(':')]);
+            for c in cast.search.chars() {
+                effects.extend(press(state, &[char(c)]));
             }
+            effects
         },
     },
     Scene {
@@ -109,69 +121,21 @@ fn tab() -> Msg {
     key(KeyCode::Tab)
 }
 
-/// Applies keys; effects are not run (screenshots talk to no cluster after the start).
-fn press(state: &mut AppState, msgs: &[Msg]) {
+/// Applies keys as the event loop would (a frame's preparation before each).
+pub fn press(state: &mut AppState, msgs: &[Msg]) -> Vec<Effect> {
+    let mut effects = Vec::new();
     for msg in msgs {
         state.prepare_frame();
-        let _ = update(state, msg.clone());
+        effects.extend(update(state, msg.clone()));
     }
+    effects
 }
 
-fn goto(state: &mut AppState, target: Target) {
+fn goto(state: &mut AppState, target: Target) -> Vec<Effect> {
     state.prepare_frame();
-    let _ = goto_target(state, target);
+    goto_target(state, target)
 }
 
-/// Opens an Application's detail, with the whole object answered from the showcase (as the
-/// fetch would).
-fn open_app(state: &mut AppState, showcase: &Showcase, name: &str) {
-    goto(state, Target::App(format!("argocd/{name}")));
-    let app = showcase
-        .objects
-        .iter()
-        .find(|(_, o)| o["kind"] == "Application" && o["metadata"]["name"] == name)
-        .and_then(|(_, o)| serde_json::from_value(o.clone()).ok());
-    if let Some(app) = app {
-        let _ = update(state, Msg::Fetched(Ok(Box::new(app))));
-    }
-}
-
-/// The log lines of the pod whose logs were opened, as the stream would deliver them.
-fn feed_logs(state: &mut AppState, showcase: &Showcase, effects: Vec<Effect>) {
-    for effect in effects {
-        let Effect::OpenLogs(request) = effect else {
-            continue;
-        };
-        let log = showcase
-            .logs
-            .iter()
-            .find(|l| l.pod == request.pod && l.namespace == request.namespace);
-        let Some(log) = log else {
-            continue;
-        };
-        let lines = log.lines.iter().map(|(_, line)| line.clone()).collect();
-        let chunk = LogChunk {
-            stream: request.stream,
-            event: LogEvent::Lines(lines),
-        };
-        let _ = update(state, Msg::Log(chunk));
-    }
-}
-
-/// Answers a confirmation's dry run as the API server did.
-fn answer_dry_run(state: &mut AppState, effects: Vec<Effect>) {
-    for effect in effects {
-        if let Effect::Action {
-            request,
-            dry_run: true,
-        } = effect
-        {
-            let result = ActionResult::for_request(
-                &request,
-                true,
-                Ok("dry run passed: the API server accepted the patch".into()),
-            );
-            let _ = update(state, Msg::Action(result));
-        }
-    }
+fn open_app(state: &mut AppState, name: &str) -> Vec<Effect> {
+    goto(state, Target::App(format!("argocd/{name}")))
 }

@@ -9,11 +9,12 @@ use crate::ui::testing::SIZES;
 
 #[test]
 fn every_scene_at_both_sizes() {
-    let showcase = fixture::showcase();
+    let cast = fixture::cast();
     for scene in SCENES {
         for (width, height) in SIZES {
             let mut state = fixture::state(width, height);
-            (scene.drive)(&mut state, &showcase);
+            let effects = (scene.drive)(&mut state, &cast);
+            fixture::run_effects(&mut state, effects);
             let text = fixture::text(&mut state);
             assert_snapshot!(format!("{}_{width}x{height}", scene.name), text);
         }

@@ -1,7 +1,9 @@
-//! `screenshots`: starts a simulated estate in-process, seeds it with the showcase
-//! (`sim::scenario::showcase`), reads it through the live model exactly as the console does,
-//! drives each screen with the keys a user would press, and writes the rendered buffer of
-//! each to `<out>/<screen>.svg` (`<screen>-<W>x<H>.svg` for sizes after the first).
+//! `screenshots`: starts the demo scenario's simulated estate in-process (as `demo` does),
+//! waits until its story shows (an Application Degraded in prd, one OutOfSync in stg), reads
+//! it through the live model as the console does, drives each screen with the keys a user
+//! would press ([`crate::app::scenes`]), runs what they ask for against the estate (the whole
+//! Application, a log stream, a server-side dry run) and writes each rendered frame to
+//! `<out>/<screen>.svg` (`<screen>-<W>x<H>.svg` for sizes after the first).
 
 use std::path::Path;
 use std::time::Duration;
@@ -12,49 +14,77 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use tokio::sync::mpsc::Receiver;
+use tokio::time::Instant;
 
+use crate::app::runner::KubeRunner;
+use crate::app::scenes::{self, Cast};
 use crate::app::screens::{ConsoleRouter, OverviewScreen};
-use crate::app::{AppContext, AppState, event_loop, scenes};
+use crate::app::{AppContext, AppState, Effect, EffectRunner, Msg, MsgSender, event_loop, update};
 use crate::cli::{GlobalArgs, ScreenshotsArgs};
 use crate::config::{Config, Keymap};
-use crate::gitops::scan::RepoScan;
-use crate::live::{KubeconfigSource, LiveOptions, Session};
-use crate::sim::demo_repo::{DemoRepoOptions, create_demo_repo};
-use crate::sim::scenario::showcase;
-use crate::sim::{Estate, EstateOptions};
+use crate::domain::argocd::{HealthStatus, SyncStatus};
+use crate::live::{EstateModel, KubeconfigSource, LiveOptions, Session};
+use crate::sim::scenario::{Scenario, ScenarioOptions, SimulatedEstate};
 use crate::theme::Theme;
 use crate::ui::svg::{SvgOptions, to_svg};
 
+/// The demo scenario's parts (`sim::scenario::build`): backend crash-loops in prd, gitea
+/// drifts in stg.
+fn demo_cast() -> Cast {
+    Cast {
+        degraded_app: "backend-k8tre-prd".into(),
+        out_of_sync_app: "gitea-k8tre-stg".into(),
+        cluster: "k8tre-prd".into(),
+        search: "jupyter".into(),
+    }
+}
+
+/// How long the scenario may take to tell its story.
+const STORY: Duration = Duration::from_secs(180);
+/// How long a scene's effects may take to come back.
+const ANSWERS: Duration = Duration::from_millis(1500);
+
 pub async fn run(_global: &GlobalArgs, args: &ScreenshotsArgs) -> Result<i32> {
-    let estate = Estate::start(EstateOptions::with_clusters(&["mgmt", "dev", "stg", "prd"]))
-        .await
-        .wrap_err("cannot start the simulated estate")?;
-    let dir = tempfile::tempdir()?;
-    let repo = create_demo_repo(
-        &dir.path().join("repo"),
-        &DemoRepoOptions {
-            repo_url: Some("https://github.com/k8tre/k8tre-demo.git".into()),
-            git_home: Some(dir.path().join("home")),
-        },
-    )?;
-    let scan = RepoScan::checkout(&repo.path)?;
-    let revisions: Vec<String> = repo.commits.iter().map(|c| c.sha.clone()).collect();
-    let seeded = showcase::seed(&estate, &scan, &revisions, chrono::Utc::now())
-        .map_err(|e| eyre!("cannot seed the estate: {e:?}"))?;
+    let tmp = tempfile::tempdir()?;
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home)?;
+    let running = SimulatedEstate::start(ScenarioOptions {
+        scenario: Scenario::Demo,
+        speed: 8.0,
+        kubeconfig_path: Some(tmp.path().join("kubeconfig")),
+        git_home: Some(home),
+        ..ScenarioOptions::default()
+    })
+    .await
+    .wrap_err("cannot start the demo scenario")?;
+    let result = capture(&running, args).await;
+    running.stop().await;
+    let written = result?;
+    for path in &written {
+        println!("{}", path.display());
+    }
+    Ok(0)
+}
+
+async fn capture(
+    running: &SimulatedEstate,
+    args: &ScreenshotsArgs,
+) -> Result<Vec<std::path::PathBuf>> {
+    let cast = demo_cast();
     let mut live = LiveOptions::new(KubeconfigSource::File(
-        estate.kubeconfig_path().to_path_buf(),
+        running.estate().kubeconfig_path().to_path_buf(),
     ));
     live.management_context = Some("k8tre-mgmt".into());
-    live.repo = Some(repo.path.clone());
+    live.repo = Some(running.repo_path().to_path_buf());
     let mut session = Session::start(live).await?;
-    if !session.settle(Duration::from_secs(30)).await {
-        return Err(eyre!("the simulated estate did not answer within 30 s"));
-    }
-    // Bookmarks and late events: let the model take in what is on its way.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    session.drain();
-    session.model_mut().refresh(chrono::Utc::now());
+    session.settle(Duration::from_secs(30)).await;
+    wait_for_story(&mut session, &cast).await?;
     let parts = session.into_parts();
+    let (tx, mut rx) = event_loop::channel();
+    let forwarder = tokio::spawn(forward(parts.events, tx.clone()));
+    let mut runner = KubeRunner::new(parts.contexts, None, Some(parts.supervisor), false);
+    runner.identify("k8tre-mgmt", &tx);
     std::fs::create_dir_all(&args.out)
         .wrap_err_with(|| format!("cannot create {}", args.out.display()))?;
     let theme = Theme::builtin("default")?;
@@ -67,11 +97,12 @@ pub async fn run(_global: &GlobalArgs, args: &ScreenshotsArgs) -> Result<i32> {
             format!("-{width}x{height}")
         };
         for scene in scenes::SCENES {
-            let Some(taken) = model.take() else {
-                break;
-            };
+            let taken = model
+                .take()
+                .ok_or_else(|| eyre!("the model went missing"))?;
             let mut state = console(taken, width, height);
-            (scene.drive)(&mut state, &seeded);
+            let effects = (scene.drive)(&mut state, &cast);
+            settle_effects(&mut state, effects, &mut runner, &tx, &mut rx).await;
             let buffer = render(&mut state, &theme, width, height)?;
             let path = args.out.join(format!("{}{suffix}.svg", scene.name));
             write(&path, &buffer)?;
@@ -79,21 +110,80 @@ pub async fn run(_global: &GlobalArgs, args: &ScreenshotsArgs) -> Result<i32> {
             model = state.app.estate.take();
         }
     }
-    for path in &written {
-        println!("{}", path.display());
-    }
-    drop(estate);
-    Ok(0)
+    forwarder.abort();
+    Ok(written)
 }
 
-fn console(model: crate::live::EstateModel, width: u16, height: u16) -> AppState {
+/// Applies events until the demo's Degraded and OutOfSync Applications show.
+async fn wait_for_story(session: &mut Session, cast: &Cast) -> Result<()> {
+    let deadline = Instant::now() + STORY;
+    loop {
+        session.drain();
+        session.model_mut().refresh(chrono::Utc::now());
+        let model = session.model();
+        let degraded = model
+            .app("argocd", &cast.degraded_app)
+            .is_some_and(|(s, _)| s.health == HealthStatus::Degraded);
+        let drifted = model
+            .app("argocd", &cast.out_of_sync_app)
+            .is_some_and(|(s, _)| s.sync == SyncStatus::OutOfSync);
+        if degraded && drifted {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(eyre!(
+                "the demo scenario did not show {} Degraded and {} OutOfSync within {} s",
+                cast.degraded_app,
+                cast.out_of_sync_app,
+                STORY.as_secs()
+            ));
+        }
+        match tokio::time::timeout(Duration::from_millis(200), session.recv()).await {
+            Ok(Some(event)) => session.apply(event),
+            Ok(None) => return Err(eyre!("the live model's watchers stopped")),
+            Err(_) => {}
+        }
+    }
+}
+
+/// Runs a scene's effects against the estate and applies what comes back (and what that
+/// asks for in turn) for a moment.
+async fn settle_effects(
+    state: &mut AppState,
+    effects: Vec<Effect>,
+    runner: &mut KubeRunner,
+    tx: &MsgSender,
+    rx: &mut Receiver<Msg>,
+) {
+    for effect in effects {
+        runner.run(effect, tx);
+    }
+    let deadline = Instant::now() + ANSWERS;
+    while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        let more = update(state, msg);
+        for effect in more {
+            runner.run(effect, tx);
+        }
+    }
+    state.app.wall = chrono::Utc::now();
+}
+
+async fn forward(mut events: tokio::sync::mpsc::Receiver<crate::live::LiveEvent>, tx: MsgSender) {
+    while let Some(event) = events.recv().await {
+        if tx.send(Msg::Live(Box::new(event))).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn console(model: EstateModel, width: u16, height: u16) -> AppState {
     let config = Config::default();
     let keymap = Keymap::with_overrides(&config);
     let mut app = AppContext::new(config, keymap).with_estate(model);
     app.simulated = true;
     app.context = "k8tre-mgmt".into();
     app.management = "k8tre-mgmt".into();
-    app.user = "alice@k8tre.org".into();
+    app.user = "k8tre-admin".into();
     app.wall = chrono::Utc::now();
     app.clock = crate::ui::status::clock_text(chrono::Local::now().fixed_offset());
     let mut state = AppState::new(
