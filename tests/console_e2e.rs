@@ -46,16 +46,24 @@ impl Run {
         self.tmp.path().join(name)
     }
 
-    /// `demo` in the tmux shell, its exit code written to `code`.
-    fn command_line(&self, extra: &str, code: &Path) -> String {
+    /// `demo` with `extra` arguments.
+    fn invocation(&self, extra: &str) -> String {
         format!(
             "env HOME={home} RUST_BACKTRACE=0 {bin} --config {config} demo --speed 4 \
-             --request-log {requests} {extra}; echo \"code=$?\" > {code}",
+             --request-log {requests} {extra}",
             home = self.path("home").display(),
             bin = env!("CARGO_BIN_EXE_k8tre-console"),
             config = self.path("config.yaml").display(),
             requests = self.path("requests.jsonl").display(),
-            code = code.display(),
+        )
+    }
+
+    /// `demo` in the tmux shell, its exit code written to `code`.
+    fn command_line(&self, extra: &str, code: &Path) -> String {
+        format!(
+            "{}; echo \"code=$?\" > {}",
+            self.invocation(extra),
+            code.display()
         )
     }
 
@@ -196,6 +204,34 @@ fn normal_run() {
     tmux.assert_restored();
 }
 
+fn hangup_run() {
+    let sim = Run::new();
+    let Some(tmux) = Tmux::start(100, 30) else {
+        return;
+    };
+    let (pid, code) = (tmux.path("pid"), tmux.path("code"));
+    // `exec`: the pid written is the console's own, as an SSH session's would be.
+    tmux.run(&format!(
+        "sh -c 'echo $$ > {}; exec {}'; echo \"code=$?\" > {}",
+        pid.display(),
+        sim.invocation(""),
+        code.display()
+    ));
+    wait_for_matrix(&tmux);
+    let pid = wait_for_file(&pid);
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", pid.trim()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    assert_eq!(
+        wait_for_file(&code).trim(),
+        "code=129",
+        "SIGHUP's exit code"
+    );
+    tmux.assert_restored();
+}
+
 /// One simulated estate at a time: each is a whole ArgoCD and three clusters.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -203,6 +239,12 @@ static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 fn demo_read_only_writes_nothing() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     read_only_run();
+}
+
+#[test]
+fn demo_hangup_restores_the_terminal() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    hangup_run();
 }
 
 #[test]

@@ -31,6 +31,12 @@ pub async fn run(global: &GlobalArgs, args: DemoArgs) -> Result<i32> {
             }
         }
     };
+    if !args.serve_only {
+        println!(
+            "Starting a simulated K8TRE estate (scenario {}): ArgoCD, dev, stg and prd on 127.0.0.1…",
+            args.scenario
+        );
+    }
     // The demo repository lives in the data directory so commits made to it survive runs.
     let repo_dir = ProjectPaths::discover().ok().map(|p| p.demo_repo());
     let running = start_scenario(

@@ -50,8 +50,9 @@ pub struct ConsoleOptions {
     pub mouse: bool,
     /// Where the audit log goes; `None`: the config's, else the data directory's.
     pub audit_log: Option<PathBuf>,
-    /// Write `bytes=N idle_bytes=N frames=N` here at exit (bytes written to the terminal, and
-    /// those written after the first two seconds): for tests and measurements.
+    /// Measurements of the bytes written to the terminal (for tests and benchmarks): every
+    /// second a line `seconds=S bytes=B` is appended to this file, and at exit
+    /// `bytes=N idle_bytes=N` (those written after the first two seconds).
     pub stats: Option<PathBuf>,
 }
 
@@ -169,6 +170,10 @@ pub async fn run_console(options: ConsoleOptions) -> Result<i32> {
     let writer = CountingWriter::new(io::stdout());
     let bytes = writer.counter();
     let idle_mark = idle_marker(bytes.clone());
+    let sampler = options
+        .stats
+        .clone()
+        .map(|path| tokio::spawn(sample_bytes(path, bytes.clone())));
     let (mut terminal, guard) = terminal::enter(
         writer,
         TerminalOptions {
@@ -201,12 +206,15 @@ pub async fn run_console(options: ConsoleOptions) -> Result<i32> {
     drop(guard);
     forwarder.abort();
     drop(runner);
+    if let Some(sampler) = sampler {
+        sampler.abort();
+    }
     if let Some(path) = &options.stats {
         let total = bytes.load(Ordering::Relaxed);
         let idle_from = idle_mark.load(Ordering::Relaxed).min(total);
-        std::fs::write(
+        append(
             path,
-            format!("bytes={total} idle_bytes={}\n", total - idle_from),
+            &format!("bytes={total} idle_bytes={}\n", total - idle_from),
         )?;
     }
     let exit = result?;
@@ -223,6 +231,33 @@ async fn forward(
 ) {
     while let Some(event) = events.recv().await {
         if tx.send(Msg::Live(Box::new(event))).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Appends a line to the stats file.
+fn append(path: &std::path::Path, line: &str) -> io::Result<()> {
+    use std::io::Write as _;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?
+        .write_all(line.as_bytes())
+}
+
+/// `seconds=S bytes=B` each second: the bytes written so far.
+async fn sample_bytes(path: PathBuf, bytes: Arc<AtomicU64>) {
+    let start = std::time::Instant::now();
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        every.tick().await;
+        let line = format!(
+            "seconds={} bytes={}\n",
+            start.elapsed().as_secs(),
+            bytes.load(Ordering::Relaxed)
+        );
+        if append(&path, &line).is_err() {
             return;
         }
     }
