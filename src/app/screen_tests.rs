@@ -462,4 +462,60 @@ mod update_tests {
         assert_eq!(text.lines().count(), 100);
         assert!(text.contains("Applications 50"));
     }
+
+    #[test]
+    fn the_mouse_focuses_panes_selects_and_scrolls() {
+        use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+        use ratatui::layout::Rect;
+        let mut state = fixture::state(160, 48);
+        state.prepare_frame();
+        let areas = crate::app::screens::OverviewAreas::new(Rect::new(0, 0, 160, 47), 3, 4);
+        let mouse = |kind, column, row| {
+            Msg::Input(Event::Mouse(MouseEvent {
+                kind,
+                column,
+                row,
+                modifiers: KeyModifiers::NONE,
+            }))
+        };
+        // A click in the list focuses it and selects the row under the pointer.
+        let row = areas.apps.y + 3;
+        let _ = update(
+            &mut state,
+            mouse(MouseEventKind::Down(MouseButton::Left), 5, row),
+        );
+        assert_eq!(state.mode(), Mode::List);
+        // A second click on the selected row opens it.
+        let effects = update(
+            &mut state,
+            mouse(MouseEventKind::Down(MouseButton::Left), 5, row),
+        );
+        fixture::run_effects(&mut state, effects);
+        assert_eq!(state.depth(), 2, "{}", screen_text(&mut state));
+        let _ = update(&mut state, key("<Esc>"));
+        // The wheel over the matrix moves its cursor; a click on the clusters pane focuses it.
+        let _ = update(
+            &mut state,
+            mouse(
+                MouseEventKind::ScrollDown,
+                areas.matrix.x + 5,
+                areas.matrix.y + 3,
+            ),
+        );
+        let _ = update(
+            &mut state,
+            mouse(
+                MouseEventKind::Down(MouseButton::Left),
+                areas.clusters.x + 3,
+                areas.clusters.y + 3,
+            ),
+        );
+        assert_eq!(state.mode(), Mode::List);
+        let _ = update(&mut state, key("<Enter>"));
+        assert!(
+            state.depth() == 2 && state.screen().title().starts_with("k8tre-"),
+            "{}",
+            state.screen().title()
+        );
+    }
 }
