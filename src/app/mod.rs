@@ -1,7 +1,14 @@
-//! The TUI's state and behaviour: [`AppState`] (everything shown), [`Msg`] (everything that
-//! happens), [`update`] (the one place state changes, pure) and [`Effect`] (what update asks the
-//! outside world to do); the [`Screen`] and [`Flow`] traits screens, popups and wizards
-//! implement; the event loop and the terminal's lifecycle.
+//! The TUI's state and behaviour: [`AppState`] (everything shown, the live estate model
+//! included), [`Msg`] (everything that happens: keys, watch events, results), [`update`] (the
+//! one place state changes, pure) and [`Effect`] (what update asks the outside world to do);
+//! the [`Screen`] and [`Flow`] traits screens, popups and wizards implement; the event loop and
+//! the terminal's lifecycle.
+//!
+//! The console on top of it: [`screens`] (overview, Application and cluster detail, triage,
+//! clusters, logs, and the router), [`views`] (what they show, derived from the model at one
+//! revision), [`actions`] (action keys → requests through `domain::argocd::ops`), [`runner`]
+//! (effects against clusters through kube-rs), [`scenes`] (the screens as a user reaches them,
+//! for screenshots and tests).
 
 pub mod action;
 pub mod actions;

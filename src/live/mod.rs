@@ -31,6 +31,14 @@
 //! permissions), [`EstateModel::catalog`], [`EstateModel::expected`], [`EstateModel::warnings`].
 //! [`report::StatusReport`] is the same model printed (the `status` subcommand's JSON).
 //!
+//! The TUI takes the session apart ([`Session::into_parts`]): its event loop owns the model and
+//! applies the watchers' events as messages, its effect runner owns the supervisor, and
+//! [`EstateModel::revision`] tells its screens when what they derived is out of date. A detail
+//! view pins an Application ([`EstateModel::pin`]) so the model keeps the whole object for it;
+//! every other Application is kept as a summary and an action basis
+//! ([`objects::action_basis`]). [`replay`] feeds a model from objects without HTTP (tests,
+//! benchmarks).
+//!
 //! # Connection truth
 //!
 //! Each watch is `connecting` until its first list, then `live`; a failure makes it
