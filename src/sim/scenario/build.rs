@@ -450,21 +450,11 @@ impl Tweak {
                 deployment,
                 ..
             } => {
-                wait_for(target, "apps", "deployments", namespace, deployment, clock)
-                    .await
-                    .ok_or("never deployed")?;
+                deployed(target, namespace, deployment, clock).await?;
                 let annotations = json!({workloads::CRASH_LOOP: "true", workloads::EXIT_CODE: "1"});
                 // A short progress deadline turns the stuck rollout Degraded within a minute.
                 let body = json!({"spec": {"progressDeadlineSeconds": 30, "template": {"metadata": {"annotations": annotations}}}});
-                patch(
-                    target,
-                    "apps",
-                    "v1",
-                    "deployments",
-                    namespace,
-                    deployment,
-                    body,
-                )
+                patch_deployment(target, namespace, deployment, body)
             }
             Tweak::ManualDrift {
                 app,
@@ -473,23 +463,14 @@ impl Tweak {
                 ..
             } => {
                 let mgmt = mgmt.ok_or("no management cluster")?;
-                wait_for(target, "apps", "deployments", namespace, deployment, clock)
-                    .await
-                    .ok_or("never deployed")?;
-                patch(
+                deployed(target, namespace, deployment, clock).await?;
+                patch_application(
                     mgmt,
-                    "argoproj.io",
-                    "v1alpha1",
-                    "applications",
-                    "argocd",
                     app,
                     json!({"spec": {"syncPolicy": {"automated": null}}}),
                 )?;
-                patch(
+                patch_deployment(
                     target,
-                    "apps",
-                    "v1",
-                    "deployments",
                     namespace,
                     deployment,
                     json!({"spec": {"replicas": 3}}),
@@ -503,16 +484,10 @@ impl Tweak {
                 ..
             } => {
                 let mgmt = mgmt.ok_or("no management cluster")?;
-                wait_for(target, "apps", "deployments", namespace, deployment, clock)
-                    .await
-                    .ok_or("never deployed")?;
+                deployed(target, namespace, deployment, clock).await?;
                 let reason = "admission webhook \"validate.kyverno.svc\" denied the request: images must come from an approved registry";
-                patch(
+                patch_application(
                     mgmt,
-                    "argoproj.io",
-                    "v1alpha1",
-                    "applications",
-                    "argocd",
                     app,
                     json!({"metadata": {"annotations": {crate::sim::argocd::FAIL_SYNC_ANNOTATION: reason}}}),
                 )?;
@@ -550,14 +525,36 @@ impl Tweak {
     }
 }
 
+fn patch_application(mgmt: &ClusterState, app: &str, body: Value) -> Result<(), String> {
+    patch(mgmt, "argoproj.io", "v1alpha1", "applications", "argocd", app, body)
+}
+
+fn patch_deployment(
+    target: &ClusterState,
+    namespace: &str,
+    name: &str,
+    body: Value,
+) -> Result<(), String> {
+    patch(target, "apps", "v1", "deployments", namespace, name, body)
+}
+
+/// Waits until ArgoCD has deployed `namespace/name` on the target.
+async fn deployed(
+    target: &ClusterState,
+    namespace: &str,
+    name: &str,
+    clock: SimClock,
+) -> Result<(), String> {
+    wait_for(target, "apps", "deployments", namespace, name, clock)
+        .await
+        .map(|_| ())
+        .ok_or_else(|| format!("deployment {namespace}/{name} never appeared"))
+}
+
 fn refresh(mgmt: &ClusterState, app: &str) -> Result<(), String> {
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
-    patch(
+    patch_application(
         mgmt,
-        "argoproj.io",
-        "v1alpha1",
-        "applications",
-        "argocd",
         app,
         json!({"metadata": {"annotations": {"argocd.argoproj.io/refresh": "normal", "argocd.argoproj.io/refresh-timestamp": now}}}),
     )
