@@ -140,17 +140,22 @@ impl<'a> PreflightInput<'a> {
 
 /// Runs every check that applies to the cluster.
 pub fn run(input: &PreflightInput) -> PreflightReport {
-    let mut checks = vec![
-        cilium_installed(input),
-        cilium_l7_proxy(input),
-        cilium_gateway_api(input),
-        cilium_kube_proxy_replacement(input),
-        kube_proxy_absent(input),
-        cilium_ipam(input),
-        gateway_api_crds(input),
-        storage_classes(input),
-        nodes_ready(input),
-    ];
+    let mut checks = Vec::new();
+    // A cluster that only runs ArgoCD hosts no K8TRE workloads: the networking and storage
+    // prerequisites are the targets' (a management cluster that is also a target gets them).
+    if input.target || !input.management {
+        checks.extend([
+            cilium_installed(input),
+            cilium_l7_proxy(input),
+            cilium_gateway_api(input),
+            cilium_kube_proxy_replacement(input),
+            kube_proxy_absent(input),
+            cilium_ipam(input),
+            gateway_api_crds(input),
+            storage_classes(input),
+        ]);
+    }
+    checks.push(nodes_ready(input));
     if input.management {
         checks.push(argocd_components(input));
         checks.push(argocd_cmp_plugin(input));
@@ -330,6 +335,17 @@ mod tests {
         assert_eq!(report.worst(), Some(Outcome::Pass));
         let ids: std::collections::HashSet<_> = report.checks.iter().map(|c| c.id).collect();
         assert_eq!(ids.len(), report.checks.len(), "ids are unique");
+    }
+
+    #[test]
+    fn a_management_only_cluster_is_not_held_to_target_prerequisites() {
+        let facts = ClusterFacts::default();
+        let mgmt = PreflightInput { management: true, target: false, ..input(&facts, None) };
+        let report = run(&mgmt);
+        assert!(report.check("storage.classes").is_none() && report.check("gateway-api.crds").is_none());
+        assert!(report.checks.iter().any(|c| c.id.starts_with("argocd")));
+        let target = PreflightInput { management: false, target: true, ..input(&facts, None) };
+        assert!(run(&target).checks.len() > report.checks.len());
     }
 
     #[test]
