@@ -49,7 +49,8 @@ impl Run {
     /// `demo` with `extra` arguments.
     fn invocation(&self, extra: &str) -> String {
         format!(
-            "env HOME={home} RUST_BACKTRACE=0 {bin} --config {config} demo --speed 4 \
+            "env HOME={home} XDG_DATA_HOME={home}/.local/share XDG_STATE_HOME={home}/.local/state \
+             XDG_CONFIG_HOME={home}/.config RUST_BACKTRACE=0 {bin} --config {config} demo --speed 4 \
              --request-log {requests} {extra}",
             home = self.path("home").display(),
             bin = env!("CARGO_BIN_EXE_k8tre-console"),

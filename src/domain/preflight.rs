@@ -340,11 +340,21 @@ mod tests {
     #[test]
     fn a_management_only_cluster_is_not_held_to_target_prerequisites() {
         let facts = ClusterFacts::default();
-        let mgmt = PreflightInput { management: true, target: false, ..input(&facts, None) };
+        let mgmt = PreflightInput {
+            management: true,
+            target: false,
+            ..input(&facts, None)
+        };
         let report = run(&mgmt);
-        assert!(report.check("storage.classes").is_none() && report.check("gateway-api.crds").is_none());
+        assert!(
+            report.check("storage.classes").is_none() && report.check("gateway-api.crds").is_none()
+        );
         assert!(report.checks.iter().any(|c| c.id.starts_with("argocd")));
-        let target = PreflightInput { management: false, target: true, ..input(&facts, None) };
+        let target = PreflightInput {
+            management: false,
+            target: true,
+            ..input(&facts, None)
+        };
         assert!(run(&target).checks.len() > report.checks.len());
     }
 

@@ -165,15 +165,17 @@ pub fn action_basis(app: &Application) -> Application {
     basis.spec.project = app.spec.project.clone();
     basis.spec.sync_policy = app.spec.sync_policy.clone();
     basis.operation = app.operation.clone();
-    basis.status.operation_state = app.status.operation_state.as_ref().map(|s| OperationState {
-        operation: s.operation.clone(),
-        phase: s.phase.clone(),
-        message: truncate(&s.message, BASIS_MESSAGE_LIMIT).to_string(),
-        sync_result: None,
-        started_at: s.started_at.clone(),
-        finished_at: s.finished_at.clone(),
-        retry_count: s.retry_count,
-        extra: Default::default(),
+    basis.status.operation_state = app.status.operation_state.as_ref().map(|s| {
+        Box::new(OperationState {
+            operation: s.operation.clone(),
+            phase: s.phase.clone(),
+            message: truncate(&s.message, BASIS_MESSAGE_LIMIT).to_string(),
+            sync_result: None,
+            started_at: s.started_at.clone(),
+            finished_at: s.finished_at.clone(),
+            retry_count: s.retry_count,
+            extra: Default::default(),
+        })
     });
     basis.status.conditions = app
         .status
@@ -186,15 +188,13 @@ pub fn action_basis(app: &Application) -> Application {
         })
         .collect();
     basis.status.reconciled_at = app.status.reconciled_at.clone();
-    basis.status.sync = app
-        .status
-        .sync
-        .as_ref()
-        .map(|s| crate::domain::argocd::SyncInfo {
+    basis.status.sync = app.status.sync.as_ref().map(|s| {
+        Box::new(crate::domain::argocd::SyncInfo {
             status: s.status,
             revision: s.revision.clone(),
             ..Default::default()
-        });
+        })
+    });
     basis.status.health = app.status.health.clone();
     basis
 }

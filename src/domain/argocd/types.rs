@@ -56,6 +56,9 @@ fn is_zero(value: &i64) -> bool {
 }
 
 /// An Application as stored in Kubernetes. `operation` is a top-level key beside spec/status.
+///
+/// The large optional parts are boxed: an Application without an operation costs about a
+/// kilobyte rather than seven, which the live model's per-Application budget depends on.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Application {
@@ -68,7 +71,7 @@ pub struct Application {
     #[serde(skip_serializing_if = "ApplicationStatus::is_empty")]
     pub status: ApplicationStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub operation: Option<Operation>,
+    pub operation: Option<Box<Operation>>,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -122,14 +125,14 @@ pub struct OwnerReference {
 #[serde(default, rename_all = "camelCase")]
 pub struct ApplicationSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<ApplicationSource>,
+    pub source: Option<Box<ApplicationSource>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<ApplicationSource>,
     pub destination: ApplicationDestination,
     /// Required by the CRD; empty means `default`.
     pub project: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sync_policy: Option<SyncPolicy>,
+    pub sync_policy: Option<Box<SyncPolicy>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignore_differences: Vec<ResourceIgnoreDifferences>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -328,7 +331,7 @@ pub struct ApplicationStatus {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<ResourceStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sync: Option<SyncInfo>,
+    pub sync: Option<Box<SyncInfo>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<HealthInfo>,
     /// Oldest first.
@@ -339,7 +342,7 @@ pub struct ApplicationStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reconciled_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub operation_state: Option<OperationState>,
+    pub operation_state: Option<Box<OperationState>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<SourceType>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -686,7 +689,7 @@ impl Application {
 
     /// The single source, or the first of several.
     pub fn primary_source(&self) -> Option<&ApplicationSource> {
-        self.spec.source.as_ref().or(self.spec.sources.first())
+        self.spec.source.as_deref().or(self.spec.sources.first())
     }
 
     pub fn has_multiple_sources(&self) -> bool {
@@ -706,7 +709,7 @@ impl Application {
         self.spec
             .sync_policy
             .as_ref()
-            .is_some_and(SyncPolicy::is_automated_sync_enabled)
+            .is_some_and(|policy| policy.is_automated_sync_enabled())
     }
 
     pub fn automated(&self) -> Option<&SyncPolicyAutomated> {

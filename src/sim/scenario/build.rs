@@ -526,7 +526,15 @@ impl Tweak {
 }
 
 fn patch_application(mgmt: &ClusterState, app: &str, body: Value) -> Result<(), String> {
-    patch(mgmt, "argoproj.io", "v1alpha1", "applications", "argocd", app, body)
+    patch(
+        mgmt,
+        "argoproj.io",
+        "v1alpha1",
+        "applications",
+        "argocd",
+        app,
+        body,
+    )
 }
 
 fn patch_deployment(

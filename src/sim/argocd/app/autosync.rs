@@ -48,7 +48,7 @@ fn already_attempted(app: &Application, revision: &str) -> Option<bool> {
         return None;
     }
     let same_source =
-        without_revision(app.spec.source.as_ref()) == without_revision(result.source.as_ref());
+        without_revision(app.spec.source.as_deref()) == without_revision(result.source.as_ref());
     same_source.then(|| state.phase.as_ref().is_some_and(|p| p.is_successful()))
 }
 
@@ -159,13 +159,13 @@ mod tests {
 
     fn app(prune: bool, self_heal: bool) -> Application {
         let mut app = Application::default();
-        app.spec.source = Some(ApplicationSource {
+        app.spec.source = Some(Box::new(ApplicationSource {
             repo_url: "file:///r".into(),
             path: "apps/web".into(),
             target_revision: "main".into(),
             ..Default::default()
-        });
-        app.spec.sync_policy = Some(SyncPolicy {
+        }));
+        app.spec.sync_policy = Some(Box::new(SyncPolicy {
             automated: Some(SyncPolicyAutomated {
                 prune: Some(prune),
                 self_heal: Some(self_heal),
@@ -173,7 +173,7 @@ mod tests {
             }),
             sync_options: vec!["CreateNamespace=true".into()],
             ..Default::default()
-        });
+        }));
         app
     }
 
@@ -192,7 +192,7 @@ mod tests {
         revision: &str,
         phase: OperationPhase,
     ) -> Application {
-        app.status.operation_state = Some(OperationState {
+        app.status.operation_state = Some(Box::new(OperationState {
             operation: Operation {
                 sync: Some(SyncOperation::default()),
                 ..Default::default()
@@ -201,12 +201,12 @@ mod tests {
             message: "one or more objects failed to apply".into(),
             sync_result: Some(SyncOperationResult {
                 revision: revision.into(),
-                source: app.spec.source.clone(),
+                source: app.spec.source.as_deref().cloned(),
                 ..Default::default()
             }),
             finished_at: Some("2026-01-01T00:00:00Z".into()),
             ..Default::default()
-        });
+        }));
         app
     }
 
@@ -272,7 +272,7 @@ mod tests {
             AutoSync::Skip
         );
         let mut busy = app(true, true);
-        busy.operation = Some(Operation::default());
+        busy.operation = Some(Box::new(Operation::default()));
         assert_eq!(
             decide(
                 &busy,

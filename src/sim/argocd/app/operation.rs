@@ -86,19 +86,19 @@ impl AppController {
             (Some(state), true) => state.clone(),
             _ => {
                 let state = OperationState {
-                    operation: requested,
+                    operation: *requested,
                     phase: Some(OperationPhase::Running),
                     started_at: Some(self.rt.clock.timestamp()),
                     ..Default::default()
                 };
-                let expected = app.status.operation_state.as_ref().and_then(phase_name);
+                let expected = app.status.operation_state.as_deref().and_then(phase_name);
                 if let Err(err) =
                     write_operation_state(&self.rt.mgmt, &raw, expected.as_deref(), &state, false)
                 {
                     return self.conflicted(err);
                 }
                 self.operation_started(&raw, &state);
-                state
+                Box::new(state)
             }
         };
         let Some((raw, app)) = read(&self.rt.mgmt, name) else {
@@ -106,7 +106,7 @@ impl AppController {
         };
         let expected = phase_name(&state);
         if state.phase == Some(OperationPhase::Terminating) {
-            return self.terminate(&raw, &app, state).await;
+            return self.terminate(&raw, &app, *state).await;
         }
         if let Some(finished) = state.finished_at.as_deref() {
             // A failed attempt waiting for its retry.
@@ -134,7 +134,7 @@ impl AppController {
             return Ok(None);
         };
         let pass = self.sync_pass(&app, &mut state).await;
-        self.conclude(&raw, &app, state, expected.as_deref(), pass)
+        self.conclude(&raw, &app, *state, expected.as_deref(), pass)
     }
 
     /// A guarded write lost to a concurrent change (terminate): look again at once.
@@ -352,7 +352,11 @@ impl AppController {
             Ok(target) => target,
             Err(err) => return Pass::done(OperationPhase::Failed, err.to_string()),
         };
-        let Some(source) = sync.source.clone().or_else(|| app.spec.source.clone()) else {
+        let Some(source) = sync
+            .source
+            .clone()
+            .or_else(|| app.spec.source.as_deref().cloned())
+        else {
             return Pass::done(
                 OperationPhase::Failed,
                 "spec.source or spec.sources must be specified",

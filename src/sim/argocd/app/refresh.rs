@@ -56,7 +56,7 @@ pub fn need(
         .and_then(|s| s.compared_to.as_ref());
     let level = if app.status.reconciled_at.is_none() {
         Level::Latest
-    } else if compared.is_none_or(|c| c.source != app.spec.source) {
+    } else if compared.is_none_or(|c| c.source.as_ref() != app.spec.source.as_deref()) {
         Level::ForceResolve
     } else if periodic_due
         || toggled
@@ -117,7 +117,7 @@ impl AppController {
         let assessment = self.assess(app, need).await;
         let previous_health = app.status.health.as_ref();
         let compared_to = ComparedTo {
-            source: app.spec.source.clone(),
+            source: app.spec.source.as_deref().cloned(),
             sources: app.spec.sources.clone(),
             destination: app.spec.destination.clone(),
             ignore_differences: app.spec.ignore_differences.clone(),
