@@ -118,8 +118,8 @@ pub fn run(command: Command, namespace: &str, name: &str, cx: &mut Cx<'_>) -> bo
     // The whole object, when a detail view holds it, is the freshest basis.
     let basis = model
         .full_app(namespace, name)
-        .map_or(&*detail.basis, |full| full.as_ref());
-    match build(command, summary, basis, model, &cx.app.user, cx.app.wall) {
+        .map_or_else(|| detail.basis.unpack(), |full| full.as_ref().clone());
+    match build(command, summary, &basis, model, &cx.app.user, cx.app.wall) {
         Ok(request) => cx.confirm(request),
         Err(Refusal::Refused(why)) => cx.toast(Level::Warning, why),
         Err(Refusal::NotAnAction) => return false,

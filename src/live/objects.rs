@@ -82,9 +82,11 @@ pub struct AppRecord {
     pub workloads: Box<[WorkloadRef]>,
     /// The object could not be read as an Application; the summary is Unknown.
     pub parse_error: Option<Box<str>>,
-    /// What the console's actions and triage read ([`action_basis`]): kept for every
-    /// Application, a few hundred bytes each.
-    pub basis: Box<Application>,
+    /// What the console's actions are built from ([`action_basis`]), packed: kept for every
+    /// Application, unpacked only when an action or a detail view needs it.
+    pub basis: PackedBasis,
+    /// What rows and triage read without unpacking the basis.
+    pub facts: AppFacts,
     /// The whole Application as read. The model keeps it only for Applications a screen
     /// pinned (an open detail view); for the rest it is dropped on arrival.
     pub full: Option<Arc<Application>>,
@@ -100,7 +102,8 @@ impl AppRecord {
                     summary: AppSummary::from_application(&app, source, s),
                     workloads: workloads_of(&app, s),
                     parse_error: None,
-                    basis: Box::new(action_basis(&app)),
+                    basis: PackedBasis::pack(&action_basis(&app)),
+                    facts: AppFacts::of(&app),
                     full: Some(Arc::from(app)),
                     key,
                 },
@@ -112,7 +115,8 @@ impl AppRecord {
                         summary: AppSummary::from_application(&stub, source, s),
                         workloads: Box::new([]),
                         parse_error: Some(reason.as_str().into()),
-                        basis: Box::new(stub),
+                        basis: PackedBasis::pack(&stub),
+                        facts: AppFacts::default(),
                         full: None,
                         key,
                     }
@@ -127,6 +131,102 @@ impl AppRecord {
             + size_of::<AppRecord>()
             + self.workloads.len() * size_of::<WorkloadRef>()
             + self.parse_error.as_ref().map_or(0, |e| e.len())
+    }
+}
+
+/// An [`action_basis`] as compact JSON: an unpacked `Application` costs kilobytes even when
+/// mostly empty, and the model keeps one per Application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackedBasis(Box<[u8]>);
+
+impl PackedBasis {
+    pub fn pack(basis: &Application) -> PackedBasis {
+        PackedBasis(
+            serde_json::to_vec(basis)
+                .unwrap_or_default()
+                .into_boxed_slice(),
+        )
+    }
+
+    /// The basis again. It was written by [`PackedBasis::pack`], so it always reads back;
+    /// were it ever not to, an empty Application makes every action refuse rather than guess.
+    pub fn unpack(&self) -> Application {
+        serde_json::from_slice(&self.0).unwrap_or_default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// An error-level condition, as triage lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionFact {
+    pub kind: Box<str>,
+    pub message: Box<str>,
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// The few things the app list and triage read of an Application beyond its summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppFacts {
+    /// The value of a refresh annotation ArgoCD has not taken in yet.
+    pub refresh_requested: Option<Box<str>>,
+    /// When the Application's health last changed.
+    pub health_since: Option<DateTime<Utc>>,
+    /// The message of the current or last operation.
+    pub operation_message: Option<Box<str>>,
+    /// Conditions of error severity.
+    pub error_conditions: Box<[ConditionFact]>,
+}
+
+impl AppFacts {
+    pub fn of(app: &Application) -> AppFacts {
+        use crate::domain::argocd::{ANNOTATION_REFRESH, ConditionSeverity};
+        AppFacts {
+            refresh_requested: app
+                .metadata
+                .annotations
+                .get(ANNOTATION_REFRESH)
+                .map(|v| v.as_str().into()),
+            health_since: app
+                .status
+                .health
+                .as_ref()
+                .and_then(|h| h.last_transition_time.as_deref())
+                .and_then(parse_time),
+            operation_message: app
+                .status
+                .operation_state
+                .as_ref()
+                .map(|s| truncate(&s.message, BASIS_MESSAGE_LIMIT).into()),
+            error_conditions: app
+                .status
+                .conditions
+                .iter()
+                .filter(|c| c.severity() == ConditionSeverity::Error)
+                .map(|c| ConditionFact {
+                    kind: c.kind.as_ref().map_or("Error", |k| k.as_str()).into(),
+                    message: truncate(&c.message, BASIS_MESSAGE_LIMIT).into(),
+                    since: c.last_transition_time.as_deref().and_then(parse_time),
+                })
+                .collect(),
+        }
+    }
+
+    /// Heap bytes these facts own.
+    pub fn owned_bytes(&self) -> usize {
+        self.refresh_requested.as_ref().map_or(0, |r| r.len())
+            + self.operation_message.as_ref().map_or(0, |m| m.len())
+            + self
+                .error_conditions
+                .iter()
+                .map(|c| size_of::<ConditionFact>() + c.kind.len() + c.message.len())
+                .sum::<usize>()
     }
 }
 
@@ -642,6 +742,51 @@ mod tests {
     fn pod(value: serde_json::Value) -> SlimPod {
         let wire: PodWire = serde_json::from_value(value).expect("pod");
         SlimPod::from_wire(wire, &SharedStrings::default()).1
+    }
+
+    #[test]
+    fn the_packed_basis_reads_back_and_the_facts_carry_what_triage_needs() {
+        let app: Application = serde_json::from_value(json!({
+            "metadata": {"name": "web-dev", "namespace": "argocd", "resourceVersion": "42",
+                "annotations": {"argocd.argoproj.io/refresh": "hard", "unrelated": "dropped"}},
+            "spec": {"destination": {"name": "dev"}, "project": "default",
+                "source": {"repoURL": "file:///r", "path": "apps/web/envs/dev", "targetRevision": "main"},
+                "syncPolicy": {"automated": {"prune": true, "selfHeal": true}}},
+            "status": {
+                "health": {"status": "Degraded", "lastTransitionTime": "2026-11-28T08:00:00Z"},
+                "operationState": {"phase": "Failed", "message": "one or more objects failed to apply",
+                    "operation": {"sync": {"revision": "abc"}}},
+                "conditions": [
+                    {"type": "SyncError", "message": "Failed last sync attempt", "lastTransitionTime": "2026-11-28T08:01:00Z"},
+                    {"type": "OrphanedResourceWarning", "message": "1 orphaned resource"}
+                ],
+                "resources": [{"kind": "Deployment", "name": "web", "namespace": "web", "status": "Synced"}]
+            }
+        }))
+        .expect("application");
+        let basis = action_basis(&app);
+        let packed = PackedBasis::pack(&basis);
+        assert_eq!(packed.unpack(), basis);
+        assert!(
+            packed.len() < 1024,
+            "a packed basis is small: {} bytes",
+            packed.len()
+        );
+        assert_eq!(basis.metadata.resource_version, "42");
+        assert!(basis.is_automated_sync_enabled());
+        assert!(
+            basis.status.resources.is_empty(),
+            "resources are left out of the basis"
+        );
+        let facts = AppFacts::of(&app);
+        assert_eq!(facts.refresh_requested.as_deref(), Some("hard"));
+        assert_eq!(facts.health_since, parse_time("2026-11-28T08:00:00Z"));
+        assert_eq!(
+            facts.operation_message.as_deref(),
+            Some("one or more objects failed to apply")
+        );
+        assert_eq!(facts.error_conditions.len(), 1, "warnings are not errors");
+        assert_eq!(&*facts.error_conditions[0].kind, "SyncError");
     }
 
     #[test]

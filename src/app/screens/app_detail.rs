@@ -342,8 +342,10 @@ impl AppDetailScreen {
             );
         };
         let full = model.full_app(&self.namespace, &self.name);
-        let application: &Application = full.map_or(&detail.basis, |a| a.as_ref());
-        header_fields(summary, application, full.is_some(), app)
+        match full {
+            Some(whole) => header_fields(summary, whole, true, app),
+            None => header_fields(summary, &detail.basis.unpack(), false, app),
+        }
     }
 }
 

@@ -267,7 +267,7 @@ impl OverviewScreen {
             };
             rows.push(AppRow::new(
                 summary,
-                &detail.basis,
+                &detail.facts,
                 self.cache.current.get(position).copied().unwrap_or(true),
                 app.wall,
                 default_ns,

@@ -10,9 +10,9 @@ use super::fmt::{
     age_of, health_glyph, health_role, phase_glyph, phase_role, short_revision, sync_glyph,
     sync_role,
 };
-use crate::domain::argocd::{ANNOTATION_REFRESH, Application};
 use crate::domain::estate::{AppSummary, DataState, Unavailable, app_order, corroboration};
 use crate::live::EstateModel;
+use crate::live::objects::AppFacts;
 use crate::theme::Role;
 use crate::ui::table::{CellText, Column, SortKey, TableRow};
 
@@ -20,8 +20,8 @@ use crate::ui::table::{CellText, Column, SortKey, TableRow};
 #[derive(Debug, Clone, Copy)]
 pub struct AppRow<'a> {
     pub summary: &'a AppSummary,
-    /// What actions are built from (`live::objects::action_basis`).
-    pub basis: &'a Application,
+    /// What the row shows beyond the summary (a pending refresh).
+    pub facts: &'a AppFacts,
     /// The data behind it is current (management cluster live, destination not lost).
     pub current: bool,
     pub now: DateTime<Utc>,
@@ -32,14 +32,14 @@ pub struct AppRow<'a> {
 impl<'a> AppRow<'a> {
     pub fn new(
         summary: &'a AppSummary,
-        basis: &'a Application,
+        facts: &'a AppFacts,
         current: bool,
         now: DateTime<Utc>,
         default_namespace: &str,
     ) -> AppRow<'a> {
         AppRow {
             summary,
-            basis,
+            facts,
             current,
             now,
             in_default_namespace: &*summary.namespace == default_namespace,
@@ -53,11 +53,7 @@ impl<'a> AppRow<'a> {
 
     /// A refresh was asked for and ArgoCD has not taken it in yet.
     pub fn refresh_pending(&self) -> Option<&'a str> {
-        self.basis
-            .metadata
-            .annotations
-            .get(ANNOTATION_REFRESH)
-            .map(String::as_str)
+        self.facts.refresh_requested.as_deref()
     }
 
     fn health_cell(&self) -> CellText<'static> {
@@ -229,7 +225,7 @@ pub fn app_rows(model: &EstateModel, now: DateTime<Utc>) -> Vec<AppRow<'_>> {
         .iter()
         .map(|(summary, detail)| AppRow {
             summary,
-            basis: &detail.basis,
+            facts: &detail.facts,
             current: currency.is_current(summary),
             now,
             in_default_namespace: &*summary.namespace == default_ns,

@@ -513,7 +513,14 @@ pub fn build(
         return DetailData::default();
     };
     let full = model.full_app(namespace, name);
-    let app: &Application = full.map_or(&detail.basis, |a| a.as_ref());
+    let unpacked;
+    let app: &Application = match full {
+        Some(whole) => whole.as_ref(),
+        None => {
+            unpacked = detail.basis.unpack();
+            &unpacked
+        }
+    };
     let connection = destination(model, summary);
     let pods = pods(
         model,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::apps::Currency;
 use super::fmt::age_of;
 use crate::app::nav::Target;
-use crate::domain::argocd::{ConditionSeverity, HealthStatus, SyncStatus, parse_time};
+use crate::domain::argocd::{HealthStatus, SyncStatus};
 use crate::domain::estate::{AppSummary, Cluster, ConnectionState, DataState};
 use crate::domain::preflight::Outcome;
 use crate::live::objects::{PodPhase, SlimPod};
@@ -189,7 +189,7 @@ pub fn problems(model: &EstateModel, now: DateTime<Utc>) -> Vec<Problem> {
         app_problems(
             &mut out,
             summary,
-            &detail.basis,
+            &detail.facts,
             currency.is_current(summary),
         );
     }
@@ -299,19 +299,14 @@ fn cluster_problems(
 fn app_problems(
     out: &mut Collector,
     summary: &AppSummary,
-    basis: &crate::domain::argocd::Application,
+    facts: &crate::live::objects::AppFacts,
     current: bool,
 ) {
     let qualified = format!("{}/{}", summary.namespace, summary.name);
     let subject = summary.name.to_string();
     let target = Target::App(qualified);
     let stale = if current { "" } else { " (stale: last known)" };
-    let health_since = basis
-        .status
-        .health
-        .as_ref()
-        .and_then(|h| h.last_transition_time.as_deref())
-        .and_then(parse_time);
+    let health_since = facts.health_since;
     match summary.health {
         HealthStatus::Degraded => out.push(
             Severity::Critical,
@@ -346,11 +341,10 @@ fn app_problems(
     if let Some(op) = &summary.operation
         && op.phase.is_failed()
     {
-        let message = basis
-            .status
-            .operation_state
-            .as_ref()
-            .map(|s| one_line(&s.message))
+        let message = facts
+            .operation_message
+            .as_deref()
+            .map(one_line)
             .unwrap_or_default();
         out.push(
             Severity::Error,
@@ -361,20 +355,13 @@ fn app_problems(
             target.clone(),
         );
     }
-    for condition in &basis.status.conditions {
-        if condition.severity() != ConditionSeverity::Error {
-            continue;
-        }
-        let kind = condition.kind.as_ref().map_or("Error", |k| k.as_str());
+    for condition in facts.error_conditions.iter() {
         out.push(
             Severity::Error,
             ProblemKind::Condition,
-            condition
-                .last_transition_time
-                .as_deref()
-                .and_then(parse_time),
+            condition.since,
             subject.clone(),
-            format!("{kind}: {}", one_line(&condition.message)),
+            format!("{}: {}", condition.kind, one_line(&condition.message)),
             target.clone(),
         );
     }

@@ -371,7 +371,7 @@ pub struct SyncInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SyncStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub compared_to: Option<ComparedTo>,
+    pub compared_to: Option<Box<ComparedTo>>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub revision: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -519,7 +519,7 @@ pub struct OperationInitiator {
 #[serde(default, rename_all = "camelCase")]
 pub struct Operation {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sync: Option<SyncOperation>,
+    pub sync: Option<Box<SyncOperation>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initiated_by: Option<OperationInitiator>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -613,7 +613,7 @@ pub struct OperationState {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sync_result: Option<SyncOperationResult>,
+    pub sync_result: Option<Box<SyncOperationResult>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

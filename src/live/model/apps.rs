@@ -4,10 +4,9 @@
 use std::collections::HashMap;
 use std::mem::size_of;
 
-use crate::domain::argocd::Application;
 use crate::domain::estate::AppSummary;
 use crate::live::event::ObjKey;
-use crate::live::objects::{AppRecord, WorkloadRef};
+use crate::live::objects::{AppFacts, AppRecord, PackedBasis, WorkloadRef};
 
 /// What the model keeps beside an Application's summary.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,8 +14,10 @@ pub struct AppDetail {
     pub key: ObjKey,
     pub workloads: Box<[WorkloadRef]>,
     pub parse_error: Option<Box<str>>,
-    /// The fields actions and triage read (`objects::action_basis`).
-    pub basis: Box<Application>,
+    /// The fields actions are built from (`objects::action_basis`), packed.
+    pub basis: PackedBasis,
+    /// What rows and triage read.
+    pub facts: AppFacts,
     epoch: u32,
 }
 
@@ -63,6 +64,7 @@ impl AppTable {
             workloads,
             parse_error,
             basis,
+            facts,
             full: _,
         } = record;
         let detail = AppDetail {
@@ -70,13 +72,15 @@ impl AppTable {
             workloads,
             parse_error,
             basis,
+            facts,
             epoch: self.epoch,
         };
         match self.index.get(&key) {
             Some(&i) => {
                 let same = self.summaries[i] == summary
                     && self.details[i].workloads == detail.workloads
-                    && self.details[i].basis == detail.basis;
+                    && self.details[i].basis == detail.basis
+                    && self.details[i].facts == detail.facts;
                 self.summaries[i] = summary;
                 self.details[i] = detail;
                 if same {
@@ -144,18 +148,13 @@ impl AppTable {
                     + size_of::<AppDetail>()
                     + d.workloads.len() * size_of::<WorkloadRef>()
                     + d.parse_error.as_ref().map_or(0, |e| e.len())
-                    + basis_bytes(&d.basis)
+                    + d.basis.len()
+                    + d.facts.owned_bytes()
             })
             .sum();
         let index = self.index.capacity() * (size_of::<ObjKey>() + size_of::<usize>() + 1);
         rows + index
     }
-}
-
-/// Approximate bytes of an action basis: the struct and its strings.
-fn basis_bytes(basis: &Application) -> usize {
-    let strings = serde_json::to_vec(basis).map_or(0, |v| v.len());
-    size_of::<Application>() + strings
 }
 
 #[cfg(test)]
@@ -177,7 +176,8 @@ mod tests {
             summary: AppSummary::from_application(&app, "mgmt", &mut Interner::default()),
             workloads: Box::new([]),
             parse_error: None,
-            basis: Box::new(crate::live::objects::action_basis(&app)),
+            basis: PackedBasis::pack(&crate::live::objects::action_basis(&app)),
+            facts: AppFacts::of(&app),
             full: None,
         }
     }

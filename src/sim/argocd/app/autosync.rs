@@ -77,12 +77,12 @@ pub fn decide(
         return AutoSync::Skip;
     }
     let mut operation = Operation {
-        sync: Some(SyncOperation {
+        sync: Some(Box::new(SyncOperation {
             revision: revision.to_string(),
             prune,
             sync_options: app.spec_sync_options().to_vec(),
             ..Default::default()
-        }),
+        })),
         initiated_by: Some(OperationInitiator {
             automated: true,
             ..Default::default()
@@ -194,16 +194,16 @@ mod tests {
     ) -> Application {
         app.status.operation_state = Some(Box::new(OperationState {
             operation: Operation {
-                sync: Some(SyncOperation::default()),
+                sync: Some(Box::new(SyncOperation::default())),
                 ..Default::default()
             },
             phase: Some(phase),
             message: "one or more objects failed to apply".into(),
-            sync_result: Some(SyncOperationResult {
+            sync_result: Some(Box::new(SyncOperationResult {
                 revision: revision.into(),
                 source: app.spec.source.as_deref().cloned(),
                 ..Default::default()
-            }),
+            })),
             finished_at: Some("2026-01-01T00:00:00Z".into()),
             ..Default::default()
         }));

@@ -61,7 +61,7 @@ mod tests {
     fn succeeded(revision: &str) -> OperationState {
         OperationState {
             operation: Operation {
-                sync: Some(SyncOperation::default()),
+                sync: Some(Box::new(SyncOperation::default())),
                 initiated_by: Some(OperationInitiator {
                     username: "alice".into(),
                     ..Default::default()
@@ -69,7 +69,7 @@ mod tests {
                 ..Default::default()
             },
             phase: Some(OperationPhase::Succeeded),
-            sync_result: Some(SyncOperationResult {
+            sync_result: Some(Box::new(SyncOperationResult {
                 revision: revision.into(),
                 source: Some(ApplicationSource {
                     repo_url: "file:///repo".into(),
@@ -77,7 +77,7 @@ mod tests {
                     ..Default::default()
                 }),
                 ..Default::default()
-            }),
+            })),
             started_at: Some("2026-01-01T00:00:00Z".into()),
             ..Default::default()
         }

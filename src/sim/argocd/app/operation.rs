@@ -441,12 +441,12 @@ impl AppController {
                 None => results.push(result.clone()),
             }
         }
-        state.sync_result = Some(SyncOperationResult {
+        state.sync_result = Some(Box::new(SyncOperationResult {
             resources: results,
             revision,
             source: Some(source),
             ..Default::default()
-        });
+        }));
         pass
     }
 

@@ -128,7 +128,7 @@ impl AppController {
             Assessment::Invalid(cond) => Fields {
                 sync: SyncInfo {
                     status: Some(SyncStatus::Unknown),
-                    compared_to: Some(compared_to),
+                    compared_to: Some(Box::new(compared_to)),
                     ..Default::default()
                 },
                 health: unknown_health(previous_health, &now),
@@ -154,7 +154,7 @@ impl AppController {
                 Fields {
                     sync: SyncInfo {
                         status: Some(SyncStatus::Unknown),
-                        compared_to: Some(compared_to),
+                        compared_to: Some(Box::new(compared_to)),
                         revision,
                         ..Default::default()
                     },
@@ -215,7 +215,7 @@ impl AppController {
                 Fields {
                     sync: SyncInfo {
                         status: Some(comparison.sync),
-                        compared_to: Some(compared_to),
+                        compared_to: Some(Box::new(compared_to)),
                         revision,
                         ..Default::default()
                     },
