@@ -68,6 +68,24 @@ fn total_pods(running: &SimulatedEstate) -> usize {
         .sum()
 }
 
+/// Synthetic Applications ArgoCD reports Synced and Healthy.
+fn synced_and_healthy(running: &SimulatedEstate) -> usize {
+    let Some(mgmt) = running.estate().cluster("mgmt") else {
+        return 0;
+    };
+    mgmt.store
+        .keys(&k8tre_console::sim::resources::ResourceKey::new(
+            "argoproj.io",
+            "applications",
+        ))
+        .iter()
+        .filter(|(key, _)| key.1.starts_with("syn-"))
+        .filter_map(|(_, entry)| entry.value().ok())
+        .filter(|app| app.pointer("/status/sync/status") == Some(&serde_json::json!("Synced")))
+        .filter(|app| app.pointer("/status/health/status") == Some(&serde_json::json!("Healthy")))
+        .count()
+}
+
 async fn latency(api: &Api<Pod>, samples: usize) -> (f64, f64) {
     let mut ms = Vec::with_capacity(samples);
     for i in 0..samples {
@@ -117,6 +135,16 @@ fn main() {
             total_pods(&running),
             started.elapsed().as_secs_f64()
         );
+        // Idle means ArgoCD has converged: every Application Synced and Healthy.
+        let apps_total = apps.div_ceil(3) * 3;
+        loop {
+            let converged = synced_and_healthy(&running);
+            if converged >= apps_total || Instant::now() >= deadline {
+                println!("argocd: {converged} Applications Synced and Healthy after {:.0} s", started.elapsed().as_secs_f64());
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
         let api: Api<Pod> = Api::namespaced(client(&running, "k8tre-dev").await, "syn-0000");
         tokio::time::sleep(Duration::from_secs(10)).await;
         let cpu0 = cpu_seconds();
