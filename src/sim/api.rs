@@ -182,33 +182,40 @@ fn decode_continue(token: &str) -> Result<(u64, ObjectKey), ApiError> {
     Ok((rv, (ns.to_string(), name.to_string())))
 }
 
-/// Everything except metadata.resourceVersion and metadata.managedFields, for no-op detection.
-fn same_content(a: &Value, b: &Value) -> bool {
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-            m.remove("resourceVersion");
-            m.remove("managedFields");
-        }
-        v
-    };
-    strip(a) == strip(b)
+/// Whether two objects' maps agree on every key `keep` accepts (compared without copying).
+fn same_keys(a: &Map<String, Value>, b: &Map<String, Value>, keep: impl Fn(&str) -> bool) -> bool {
+    let count = |m: &Map<String, Value>| m.keys().filter(|k| keep(k)).count();
+    count(a) == count(b)
+        && a.iter()
+            .filter(|(k, _)| keep(k))
+            .all(|(k, v)| b.get(k) == Some(v))
 }
 
-/// The part of an object whose change bumps `metadata.generation`.
-fn generation_content(rt: &ResourceType, obj: &Value) -> Value {
-    match obj {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, _)| {
-                    let system = matches!(k.as_str(), "metadata" | "apiVersion" | "kind");
-                    let status = rt.status_subresource && k.as_str() == "status";
-                    !(system || status)
-                })
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ),
-        other => other.clone(),
+/// Everything except metadata.resourceVersion and metadata.managedFields, for no-op detection.
+fn same_content(a: &Value, b: &Value) -> bool {
+    let (Value::Object(a), Value::Object(b)) = (a, b) else {
+        return a == b;
+    };
+    let metadata_equal = match (a.get("metadata"), b.get("metadata")) {
+        (Some(Value::Object(ma)), Some(Value::Object(mb))) => {
+            same_keys(ma, mb, |k| k != "resourceVersion" && k != "managedFields")
+        }
+        (ma, mb) => ma == mb,
+    };
+    metadata_equal && same_keys(a, b, |k| k != "metadata")
+}
+
+/// Whether a change from `old` to `new` bumps `metadata.generation`: anything but metadata
+/// (and status, when status is a subresource) changed.
+fn generation_changed(rt: &ResourceType, old: &Value, new: &Value) -> bool {
+    let counted = |k: &str| {
+        let system = matches!(k, "metadata" | "apiVersion" | "kind");
+        let status = rt.status_subresource && k == "status";
+        !(system || status)
+    };
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => !same_keys(a, b, counted),
+        _ => old != new,
     }
 }
 
@@ -415,19 +422,20 @@ impl ClusterState {
                     return Err(ApiError::not_found(&subject(rt, name)));
                 }
                 created = old.is_none();
-                let base = old.clone().unwrap_or_else(|| json!({}));
+                let empty = json!({});
+                let base = old.as_ref().unwrap_or(&empty);
                 let (new, ownership) = match patch_type {
                     PatchType::Merge => (
-                        patches::merge_patch(&base, patch),
+                        patches::merge_patch(base, patch),
                         Ownership::Update(&ctx.field_manager),
                     ),
                     PatchType::Json => (
-                        patches::json_patch(&base, patch)
+                        patches::json_patch(base, patch)
                             .map_err(|e| ApiError::invalid_patch(&e.to_string()))?,
                         Ownership::Update(&ctx.field_manager),
                     ),
                     PatchType::Strategic => (
-                        patches::strategic_merge_patch(&base, patch)
+                        patches::strategic_merge_patch(base, patch)
                             .map_err(|e| ApiError::invalid_patch(&e.to_string()))?,
                         Ownership::Update(&ctx.field_manager),
                     ),
@@ -614,12 +622,15 @@ impl ClusterState {
         if rt.crd_name.is_none() && rt.group == "apiextensions.k8s.io" {
             new["status"] = crd_status(&new, &now);
         }
-        self.validate(rt, name, &mut new)?;
+        // A built-in's status write carries the rest of the object over unchanged (and valid).
+        if part == Part::Main || !rt.builtin {
+            self.validate(rt, name, &mut new)?;
+        }
         if let Some(old) = old {
             if same_content(old, &new) {
                 return Ok(Write::Unchanged);
             }
-            if rt.tracks_generation && generation_content(rt, old) != generation_content(rt, &new) {
+            if rt.tracks_generation && generation_changed(rt, old, &new) {
                 let generation = old
                     .pointer("/metadata/generation")
                     .and_then(Value::as_i64)
