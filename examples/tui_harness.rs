@@ -205,8 +205,11 @@ impl EffectRunner for Runner {
                     cancel.cancel();
                 }
             }
-            // The harness shows no estate: nothing to connect to or fetch.
-            Effect::Quit | Effect::Connect(_) | Effect::FetchApp { .. } => {}
+            // The harness shows no estate: nothing to connect to, fetch or read.
+            Effect::Quit
+            | Effect::Connect(_)
+            | Effect::FetchApp { .. }
+            | Effect::ReadResources(_) => {}
         }
     }
 }

@@ -33,6 +33,39 @@ pub enum Effect {
         namespace: String,
         name: String,
     },
+    /// Read, once, resources of an Application that the model does not watch (Services,
+    /// PVCs, custom resources) so a detail view can assess their health with ArgoCD's rules;
+    /// answer with [`Msg::Read`].
+    ReadResources(ReadRequest),
+}
+
+/// Which resources to read, on which cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadRequest {
+    /// Matches the answer to the view that asked ([`crate::app::AppContext::next_id`]).
+    pub id: u64,
+    /// Kubeconfig context of the cluster the resources live on.
+    pub context: String,
+    pub resources: Vec<ResourceRef>,
+}
+
+/// One resource by group, version, kind and name, as an Application's `status.resources[]`
+/// names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceRef {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    /// Empty for cluster-scoped resources.
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ResourceRef {
+    /// `Kind/namespace/name`: how the detail view keys its resource rows.
+    pub fn key(&self) -> String {
+        format!("{}/{}/{}", self.kind, self.namespace, self.name)
+    }
 }
 
 /// Which log to stream.

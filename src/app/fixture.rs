@@ -126,41 +126,29 @@ pub fn cast() -> super::scenes::Cast {
     }
 }
 
+/// Answers the effects a cluster would, one round: returns the effects the answers asked for.
+pub fn run_effects_once(
+    state: &mut AppState,
+    effects: Vec<super::effect::Effect>,
+) -> Vec<super::effect::Effect> {
+    let mut next = Vec::new();
+    for effect in effects {
+        if let Some(msg) = answer(&effect) {
+            next.extend(super::update::update(state, msg));
+        }
+    }
+    next
+}
+
 /// Answers the effects a cluster would: a fetch with the showcase's object, a log stream with
 /// its lines, a dry run with success. Returns the effects left (writes, closes, quits).
 pub fn run_effects(
     state: &mut AppState,
     effects: Vec<super::effect::Effect>,
 ) -> Vec<super::effect::Effect> {
-    use super::effect::Effect;
-    use super::msg::{LogChunk, LogEvent, Msg};
     let mut rest = Vec::new();
     for effect in effects {
-        let answer = match &effect {
-            Effect::FetchApp { name, .. } => {
-                application(name).map(|app| Msg::Fetched(Ok(Box::new(app))))
-            }
-            Effect::OpenLogs(request) => showcase()
-                .logs
-                .iter()
-                .find(|l| l.pod == request.pod && l.namespace == request.namespace)
-                .map(|log| {
-                    Msg::Log(LogChunk {
-                        stream: request.stream,
-                        event: LogEvent::Lines(log.lines.iter().map(|(_, l)| l.clone()).collect()),
-                    })
-                }),
-            Effect::Action {
-                request,
-                dry_run: true,
-            } => Some(Msg::Action(super::action::ActionResult::for_request(
-                request,
-                true,
-                Ok("dry run passed: the API server accepted the patch".into()),
-            ))),
-            _ => None,
-        };
-        match answer {
+        match answer(&effect) {
             Some(msg) => {
                 let more = super::update::update(state, msg);
                 rest.extend(run_effects(state, more));
@@ -169,6 +157,72 @@ pub fn run_effects(
         }
     }
     rest
+}
+
+/// What a cluster would answer to `effect`, if anything.
+fn answer(effect: &super::effect::Effect) -> Option<super::msg::Msg> {
+    use super::effect::Effect;
+    use super::msg::{LogChunk, LogEvent, Msg};
+    match effect {
+        Effect::FetchApp { name, .. } => {
+            application(name).map(|app| Msg::Fetched(Ok(Box::new(app))))
+        }
+        Effect::ReadResources(request) => Some(Msg::Read(read_resources(request))),
+        Effect::OpenLogs(request) => showcase()
+            .logs
+            .iter()
+            .find(|l| l.pod == request.pod && l.namespace == request.namespace)
+            .map(|log| {
+                Msg::Log(LogChunk {
+                    stream: request.stream,
+                    event: LogEvent::Lines(log.lines.iter().map(|(_, l)| l.clone()).collect()),
+                })
+            }),
+        Effect::Action {
+            request,
+            dry_run: true,
+        } => Some(Msg::Action(super::action::ActionResult::for_request(
+            request,
+            true,
+            Ok("dry run passed: the API server accepted the patch".into()),
+        ))),
+        _ => None,
+    }
+}
+
+/// Reads the requested resources from the showcase's objects of the cluster behind the
+/// request's context, as a cluster would answer them.
+fn read_resources(request: &super::effect::ReadRequest) -> super::msg::ResourcesRead {
+    use super::msg::ReadOutcome;
+    let cluster = TARGETS
+        .iter()
+        .find(|(_, context, _)| *context == request.context)
+        .map(|(cluster, _, _)| *cluster);
+    let objects = cluster
+        .map(|c| showcase().objects_of(c))
+        .unwrap_or_default();
+    let outcomes = request
+        .resources
+        .iter()
+        .map(|resource| {
+            let found = objects.iter().find(|o| {
+                o["kind"] == resource.kind.as_str()
+                    && o["metadata"]["name"] == resource.name.as_str()
+                    && o["metadata"]["namespace"].as_str().unwrap_or("") == resource.namespace
+            });
+            let outcome = match (cluster, found) {
+                (None, _) => ReadOutcome::Failed(format!("no cluster {}", request.context)),
+                (Some(_), None) => ReadOutcome::NotFound,
+                (Some(_), Some(object)) => crate::domain::health::assess(object)
+                    .map_or(ReadOutcome::NoCheck, ReadOutcome::Assessed),
+            };
+            (resource.clone(), outcome)
+        })
+        .collect();
+    super::msg::ResourcesRead {
+        id: request.id,
+        outcomes,
+    }
 }
 
 /// The showcase as a refreshed model, observed at [`now`].

@@ -33,8 +33,8 @@ pub use action::{
 };
 pub use component::{Component, Cx, Flow, Handled, Request, Screen, ViewCx};
 pub use context::AppContext;
-pub use effect::{Effect, EffectRunner, LogRequest, MsgSender};
-pub use msg::{LogChunk, LogEvent, Msg, StreamId, Tick};
+pub use effect::{Effect, EffectRunner, LogRequest, MsgSender, ReadRequest, ResourceRef};
+pub use msg::{LogChunk, LogEvent, Msg, ReadOutcome, ResourcesRead, StreamId, Tick};
 pub use nav::{Router, Target};
 pub use state::AppState;
 pub use update::{goto_target, start, update};

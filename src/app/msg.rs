@@ -7,7 +7,9 @@ use chrono::{DateTime, FixedOffset};
 use crossterm::event::Event;
 
 use super::action::ActionResult;
+use super::effect::ResourceRef;
 use crate::domain::argocd::Application;
+use crate::domain::health::ResourceHealth;
 use crate::live::LiveEvent;
 
 #[derive(Debug, Clone)]
@@ -24,6 +26,8 @@ pub enum Msg {
     Live(Box<LiveEvent>),
     /// A whole Application fetched for a detail view ([`super::Effect::FetchApp`]).
     Fetched(Result<Box<Application>, String>),
+    /// Resources read for a detail view ([`super::Effect::ReadResources`]).
+    Read(ResourcesRead),
     /// Who the console acts as on the management cluster (`initiatedBy`, the audit log).
     Identity(String),
 }
@@ -58,5 +62,26 @@ pub enum LogEvent {
     Lines(Vec<String>),
     /// The stream ended (container exited, stream closed).
     Ended(String),
+    Failed(String),
+}
+
+/// The answer to a [`super::effect::ReadRequest`]: what each resource's read came to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourcesRead {
+    pub id: u64,
+    pub outcomes: Vec<(ResourceRef, ReadOutcome)>,
+}
+
+/// What one read of a resource came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadOutcome {
+    /// Read and assessed with ArgoCD's rules.
+    Assessed(ResourceHealth),
+    /// Read; ArgoCD has no health check for it as it stands (e.g. its health check is
+    /// switched off by annotation).
+    NoCheck,
+    /// The cluster says it does not exist.
+    NotFound,
+    /// It could not be read: why (forbidden, unreachable, unknown kind).
     Failed(String),
 }

@@ -8,6 +8,8 @@
 //! - [`Effect::OpenLogs`] / [`Effect::CloseLogs`]: `pods/log` streamed (follow, tail, previous,
 //!   container) in batches, until closed.
 //! - [`Effect::FetchApp`]: one GET of an Application for a detail view.
+//! - [`Effect::ReadResources`]: one GET of each resource a detail view cannot get from the
+//!   watches (kinds resolved by discovery), assessed with ArgoCD's health rules.
 //! - [`Effect::Connect`]: the live supervisor starts and stops connections.
 
 use std::collections::HashMap;
@@ -20,13 +22,15 @@ use kube::Client;
 use kube::api::{
     Api, ApiResource, DynamicObject, GroupVersionKind, LogParams, Patch, PatchParams, PostParams,
 };
+use kube::discovery::{ApiCapabilities, Scope};
 use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
 
 use super::action::{ActionError, ActionErrorKind, ActionOutcome, ActionRequest, ActionResult};
-use super::effect::{Effect, EffectRunner, LogRequest, MsgSender};
-use super::msg::{LogChunk, LogEvent, Msg, StreamId};
+use super::effect::{Effect, EffectRunner, LogRequest, MsgSender, ReadRequest, ResourceRef};
+use super::msg::{LogChunk, LogEvent, Msg, ReadOutcome, ResourcesRead, StreamId};
 use crate::audit::AuditLog;
+use crate::domain::health;
 use crate::live::discovery::Contexts;
 use crate::live::supervisor::{Supervisor, client_for};
 use crate::live::watch::error_chain;
@@ -169,6 +173,18 @@ impl EffectRunner for KubeRunner {
                     let _ = tx.send(Msg::Fetched(fetched)).await;
                 });
             }
+            Effect::ReadResources(request) => {
+                let shared = self.shared.clone();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let outcomes = read_resources(&shared, &request).await;
+                    let answer = ResourcesRead {
+                        id: request.id,
+                        outcomes,
+                    };
+                    let _ = tx.send(Msg::Read(answer)).await;
+                });
+            }
             Effect::Connect(desired) => {
                 if let Some(supervisor) = self.supervisor.as_mut() {
                     supervisor.reconcile(&desired);
@@ -282,6 +298,88 @@ async fn fetch(
     })?;
     wire.application
         .map_err(|e| format!("Application {namespace}/{name} cannot be read: {e}"))
+}
+
+/// Reads at most this many resources at once.
+const READS_AT_ONCE: usize = 8;
+
+/// One GET of each resource, assessed; a kind the cluster does not serve, a 403 or an
+/// unreachable cluster is said per resource.
+async fn read_resources(shared: &Shared, request: &ReadRequest) -> Vec<(ResourceRef, ReadOutcome)> {
+    let failed_all = |why: String| {
+        request
+            .resources
+            .iter()
+            .map(|r| (r.clone(), ReadOutcome::Failed(why.clone())))
+            .collect()
+    };
+    let client = match shared.client(&request.context).await {
+        Ok(client) => client,
+        Err(why) => return failed_all(why),
+    };
+    let mut kinds: HashMap<GroupVersionKind, Result<(ApiResource, ApiCapabilities), String>> =
+        HashMap::new();
+    for resource in &request.resources {
+        let gvk = GroupVersionKind::gvk(&resource.group, &resource.version, &resource.kind);
+        if let std::collections::hash_map::Entry::Vacant(entry) = kinds.entry(gvk) {
+            let found = kube::discovery::pinned_kind(&client, entry.key())
+                .await
+                .map_err(|e| {
+                    format!(
+                        "the cluster does not serve {}: {}",
+                        resource.kind,
+                        error_chain(&e)
+                    )
+                });
+            entry.insert(found);
+        }
+    }
+    // Owned items: a stream of borrowed ones is not `Send` enough for `tokio::spawn`.
+    let reads: Vec<_> = request
+        .resources
+        .iter()
+        .map(|resource| {
+            let gvk = GroupVersionKind::gvk(&resource.group, &resource.version, &resource.kind);
+            (resource.clone(), kinds.get(&gvk).cloned())
+        })
+        .collect();
+    futures::stream::iter(reads)
+        .map(|(resource, kind)| {
+            let client = client.clone();
+            async move {
+                let outcome = match kind {
+                    Some(Ok((api_resource, capabilities))) => {
+                        read_one(client, &api_resource, &capabilities, &resource).await
+                    }
+                    Some(Err(why)) => ReadOutcome::Failed(why),
+                    None => ReadOutcome::Failed("its kind was not looked up".into()),
+                };
+                (resource, outcome)
+            }
+        })
+        .buffered(READS_AT_ONCE)
+        .collect()
+        .await
+}
+
+async fn read_one(
+    client: Client,
+    api_resource: &ApiResource,
+    capabilities: &ApiCapabilities,
+    resource: &ResourceRef,
+) -> ReadOutcome {
+    let api: Api<DynamicObject> = match capabilities.scope {
+        Scope::Namespaced => Api::namespaced_with(client, &resource.namespace, api_resource),
+        Scope::Cluster => Api::all_with(client, api_resource),
+    };
+    match api.get_opt(&resource.name).await {
+        Ok(Some(object)) => match serde_json::to_value(&object) {
+            Ok(value) => health::assess(&value).map_or(ReadOutcome::NoCheck, ReadOutcome::Assessed),
+            Err(e) => ReadOutcome::Failed(format!("cannot read it: {e}")),
+        },
+        Ok(None) => ReadOutcome::NotFound,
+        Err(e) => ReadOutcome::Failed(error_chain(&e)),
+    }
 }
 
 async fn stream_logs(

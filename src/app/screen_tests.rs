@@ -30,7 +30,7 @@ mod update_tests {
 
     use crate::app::effect::Effect;
     use crate::app::fixture;
-    use crate::app::msg::{LogChunk, LogEvent, Msg};
+    use crate::app::msg::{LogChunk, LogEvent, Msg, Tick};
     use crate::app::nav::Target;
     use crate::app::{ActionKind, ActionResult, AppState, goto_target, update};
     use crate::config::{KeySpec, Mode};
@@ -139,6 +139,59 @@ mod update_tests {
         assert_eq!(state.depth(), 1);
         let model = state.app.estate.as_ref().expect("estate");
         assert_eq!(model.pinned().count(), 0);
+    }
+
+    #[test]
+    fn unwatched_resources_are_read_on_opening_and_again_when_the_read_grows_old() {
+        let mut state = fixture::state(160, 48);
+        // Opening fetches the whole Application, which names the resources to read.
+        let opened = press(&mut state, &["<Tab>", "<Tab>", "<Enter>"]);
+        let fetched = opened
+            .into_iter()
+            .filter(|e| matches!(e, Effect::FetchApp { .. }))
+            .collect();
+        let effects = fixture::run_effects_once(&mut state, fetched);
+        let reads: Vec<_> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::ReadResources(request) => Some(request.clone()),
+                _ => None,
+            })
+            .collect();
+        let [request] = reads.as_slice() else {
+            panic!("one read on opening: {effects:?}");
+        };
+        assert_eq!(request.context, "k8tre-prd");
+        let kinds: Vec<&str> = request.resources.iter().map(|r| r.kind.as_str()).collect();
+        assert_eq!(kinds, ["Service"], "only what the watches cannot tell");
+        let service_row = |state: &mut AppState| {
+            screen_text(state)
+                .lines()
+                .find(|l| l.contains("Service jupyterhub"))
+                .map(str::to_string)
+                .unwrap_or_default()
+        };
+        assert!(service_row(&mut state).contains("? unknown"));
+        fixture::run_effects(&mut state, effects);
+        let row = service_row(&mut state);
+        assert!(row.contains("● Healthy") && row.contains("read"), "{row}");
+        // Fresh: no second read; 30 s later it is read again.
+        let tick = |state: &mut AppState, seconds: i64| {
+            update(
+                state,
+                Msg::Tick(Tick {
+                    wall: (fixture::now() + chrono::Duration::seconds(seconds)).fixed_offset(),
+                    mono: std::time::Instant::now(),
+                }),
+            )
+        };
+        let again = |effects: &[Effect]| {
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::ReadResources(_)))
+        };
+        assert!(!again(&tick(&mut state, 5)));
+        assert!(again(&tick(&mut state, 31)));
     }
 
     #[test]

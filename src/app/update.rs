@@ -41,7 +41,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 notice_unclaimed(result, &mut requests);
             }
         }
-        Msg::Log(_) => {
+        Msg::Log(_) | Msg::Read(_) => {
             offer(state, &msg, &mut requests);
         }
         Msg::Live(_) => {
@@ -58,6 +58,8 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 .is_some_and(|model| model.offer_fetched((**app).clone()));
             if taken {
                 state.mark_dirty();
+                // The view that asked may now know what else to read.
+                offer(state, &msg, &mut requests);
             }
         }
         Msg::Fetched(Err(error)) => {

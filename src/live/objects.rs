@@ -427,6 +427,10 @@ pub struct SlimWorkload {
     pub available: u32,
     /// The controller has seen the latest spec.
     pub observed: bool,
+    /// Deployment: `spec.paused`.
+    pub paused: bool,
+    /// Deployment: the Progressing condition says ProgressDeadlineExceeded.
+    pub deadline_exceeded: bool,
     /// Container names of the pod template (sidecars included).
     pub containers: Box<[Arc<str>]>,
 }
@@ -465,6 +469,8 @@ impl SlimWorkload {
                 updated,
                 available,
                 observed,
+                paused: body.spec.paused,
+                deadline_exceeded: status.progress_deadline_exceeded(),
                 containers: body
                     .spec
                     .template
@@ -904,6 +910,26 @@ mod tests {
         );
         assert_eq!((w.ready, w.desired, w.observed), (1, 2, true));
         assert_eq!(w.containers.len(), 2);
+        assert!(!w.paused && !w.deadline_exceeded);
+    }
+
+    #[test]
+    fn workloads_keep_a_paused_spec_and_a_passed_progress_deadline() {
+        let wire: crate::live::wire::DeploymentWire = serde_json::from_value(json!({
+            "metadata": {"name": "web", "namespace": "apps", "generation": 2},
+            "spec": {"replicas": 2, "paused": true},
+            "status": {"observedGeneration": 2, "conditions": [
+                {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"},
+                {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}
+            ]}
+        }))
+        .expect("deployment");
+        let (_, w) = SlimWorkload::from_body(
+            WorkloadKind::Deployment,
+            wire.body,
+            &SharedStrings::default(),
+        );
+        assert!(w.paused && w.deadline_exceeded);
     }
 
     #[test]

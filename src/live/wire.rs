@@ -300,6 +300,8 @@ pub struct WorkloadBody {
 #[serde(default, rename_all = "camelCase")]
 pub struct WorkloadSpec {
     pub replicas: Option<u32>,
+    /// Deployment only: a paused rollout (ArgoCD: Suspended).
+    pub paused: bool,
     pub template: PodTemplate,
 }
 
@@ -334,6 +336,25 @@ pub struct WorkloadStatus {
     pub number_ready: Option<u32>,
     pub updated_number_scheduled: Option<u32>,
     pub number_available: Option<u32>,
+    /// Deployment only; the console keeps just whether the progress deadline passed.
+    pub conditions: Vec<WorkloadCondition>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct WorkloadCondition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub reason: String,
+}
+
+impl WorkloadStatus {
+    /// A Deployment's Progressing condition says its progress deadline passed.
+    pub fn progress_deadline_exceeded(&self) -> bool {
+        self.conditions
+            .iter()
+            .any(|c| c.type_ == "Progressing" && c.reason == "ProgressDeadlineExceeded")
+    }
 }
 
 macro_rules! workload_wire {

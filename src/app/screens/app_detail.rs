@@ -4,7 +4,8 @@
 //! the operation's per-resource results, history, warning events and conditions.
 //!
 //! While shown, the model keeps the whole Application (pinned) and it is fetched once on
-//! opening; everything else comes from the watches.
+//! opening; everything else comes from the watches, except the resources the model does not
+//! watch, which are read while the view is shown ([`super::reads`]).
 
 use std::collections::BTreeSet;
 
@@ -16,8 +17,10 @@ use crate::app::actions;
 use crate::app::component::{Component, Cx, Handled, Request, Screen, ViewCx};
 use crate::app::context::AppContext;
 use crate::app::effect::{Effect, LogRequest};
+use crate::app::msg::Msg;
 use crate::app::nav::Target;
 use crate::app::screens::LogsScreen;
+use crate::app::screens::reads::ResourceReads;
 use crate::app::views::detail::{
     self, DetailData, EVENT_COLUMNS, HISTORY_COLUMNS, POD_COLUMNS, RESOURCE_COLUMNS, RESULT_COLUMNS,
 };
@@ -77,6 +80,7 @@ struct CacheKey {
     revision: u64,
     minute: i64,
     collapsed: BTreeSet<String>,
+    reads: u64,
 }
 
 pub struct AppDetailScreen {
@@ -89,6 +93,7 @@ pub struct AppDetailScreen {
     data: DetailData,
     /// Summary lines at the last prepare (the table's area depends on it).
     fields: usize,
+    reads: ResourceReads,
 }
 
 /// Where the parts of the screen go.
@@ -132,6 +137,7 @@ impl AppDetailScreen {
             key: None,
             data: DetailData::default(),
             fields: 7,
+            reads: ResourceReads::default(),
         }
     }
 
@@ -713,7 +719,22 @@ impl Component for AppDetailScreen {
         }
     }
 
+    fn on_msg(&mut self, msg: &Msg, cx: &mut Cx<'_>) -> Handled {
+        match msg {
+            Msg::Read(answer) => Handled::from(self.reads.take(answer)),
+            // The whole Application names the resources to read.
+            Msg::Fetched(Ok(app))
+                if app.metadata.name == self.name && app.metadata.namespace == self.namespace =>
+            {
+                self.reads.request_if_due(&self.namespace, &self.name, cx);
+                Handled::No
+            }
+            _ => Handled::No,
+        }
+    }
+
     fn on_tick(&mut self, cx: &mut Cx<'_>) -> Handled {
+        self.reads.request_if_due(&self.namespace, &self.name, cx);
         Handled::from(
             self.key
                 .as_ref()
@@ -726,6 +747,7 @@ impl Component for AppDetailScreen {
             revision: app.revision(),
             minute: app.wall.timestamp() / 60,
             collapsed: self.collapsed.clone(),
+            reads: self.reads.generation(),
         };
         if self.key.as_ref() == Some(&key) {
             return;
@@ -736,6 +758,7 @@ impl Component for AppDetailScreen {
                 &self.namespace,
                 &self.name,
                 &self.collapsed,
+                self.reads.reads(),
                 app.wall,
             );
             self.fields = self.header(model, app).1.len();
@@ -761,6 +784,7 @@ impl Screen for AppDetailScreen {
                 name: self.name.clone(),
             });
         }
+        self.reads.request_if_due(&self.namespace, &self.name, cx);
     }
 
     fn on_close(&mut self, cx: &mut Cx<'_>) {

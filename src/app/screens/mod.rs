@@ -7,6 +7,7 @@ mod cluster_detail;
 mod clusters;
 mod logs;
 mod overview;
+mod reads;
 mod router;
 mod triage;
 

@@ -5,10 +5,12 @@
 //!
 //! Resource health comes from the Application when ArgoCD stores it there; otherwise it is
 //! assessed with `domain::health` (ArgoCD's own rules) from the live objects the model
-//! watches; "unknown" only when neither is possible, and then it says why.
+//! watches, or, for kinds the model does not watch (Services, PVCs, custom resources), from
+//! one read of the object the detail view asks for ([`read_targets`]); "unknown" only when
+//! none of that is possible, and then it says why.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -17,6 +19,8 @@ use serde_json::json;
 use super::fmt::{
     age_of, age_of_text, health_glyph, health_role, short_revision, sync_glyph, sync_role,
 };
+use crate::app::effect::ResourceRef;
+use crate::app::msg::ReadOutcome;
 use crate::domain::argocd::{Application, HealthStatus, ResourceStatus, SyncStatus, parse_time};
 use crate::domain::estate::AppSummary;
 use crate::domain::health;
@@ -33,6 +37,8 @@ pub enum HealthSource {
     ArgoCd,
     /// Assessed by the console from the live object it watches.
     Assessed,
+    /// Assessed by the console from one read of the object (a kind it does not watch).
+    Read,
     /// ArgoCD has no health check for the kind.
     NoCheck,
     /// Neither is available: why.
@@ -61,6 +67,7 @@ impl ResourceRow {
         match &self.source {
             HealthSource::ArgoCd => Cow::Borrowed("argocd"),
             HealthSource::Assessed => Cow::Borrowed("assessed"),
+            HealthSource::Read => Cow::Borrowed("read"),
             HealthSource::NoCheck => Cow::Borrowed("no check"),
             HealthSource::Unknown(_) => Cow::Borrowed("unknown"),
         }
@@ -358,21 +365,88 @@ fn api_version(group: &str, version: &str) -> String {
     }
 }
 
-/// What the console can say about a managed resource's health.
+/// Reads of resources the model does not watch, by [`ResourceRef::key`].
+pub type Reads = HashMap<String, ReadOutcome>;
+
+/// The workload kind the model watches for `resource`, if it is one.
+fn watched_workload(resource: &ResourceStatus) -> Option<WorkloadKind> {
+    (resource.group == "apps")
+        .then(|| WorkloadKind::parse(&resource.kind))
+        .flatten()
+}
+
+/// Whether ArgoCD has a health check for the resource's kind: its rules asked with an empty
+/// object of that kind.
+fn has_health_check(resource: &ResourceStatus) -> bool {
+    let probe = json!({"apiVersion": api_version(&resource.group, &resource.version), "kind": resource.kind,
+                       "metadata": {"name": resource.name, "namespace": resource.namespace}});
+    health::assess(&probe).is_some()
+}
+
+/// A resource whose health only a read can tell: the Application carries none, ArgoCD checks
+/// its kind, and the model does not watch it.
+fn needs_read(resource: &ResourceStatus) -> bool {
+    resource.health.as_ref().and_then(|h| h.status).is_none()
+        && watched_workload(resource).is_none()
+        && has_health_check(resource)
+}
+
+/// What a detail view must read to assess the health of `namespace/name`'s resources the
+/// model does not watch: the destination's context and the resources; `None` when there is
+/// nothing to read or no cluster to read it from.
+pub fn read_targets(
+    model: &EstateModel,
+    namespace: &str,
+    name: &str,
+) -> Option<ReadRequestTargets> {
+    let (summary, detail) = model.app(namespace, name)?;
+    let cluster = model.cluster(summary.cluster.as_deref()?)?;
+    let context = cluster.context.as_deref()?.to_string();
+    let unpacked;
+    let app: &Application = match model.full_app(namespace, name) {
+        Some(whole) => whole.as_ref(),
+        None => {
+            unpacked = detail.basis.unpack();
+            &unpacked
+        }
+    };
+    let resources: Vec<ResourceRef> = app
+        .status
+        .resources
+        .iter()
+        .filter(|r| needs_read(r))
+        .map(|r| ResourceRef {
+            group: r.group.clone(),
+            version: r.version.clone(),
+            kind: r.kind.clone(),
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+        })
+        .collect();
+    (!resources.is_empty()).then_some(ReadRequestTargets { context, resources })
+}
+
+/// See [`read_targets`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadRequestTargets {
+    pub context: String,
+    pub resources: Vec<ResourceRef>,
+}
+
+/// What the console can say about a managed resource's health; `read` is the last read of
+/// it, for kinds the model does not watch.
 pub fn resource_health(
     resource: &ResourceStatus,
     connection: Result<&ConnectionData, String>,
     resource_health_source: &str,
+    read: Option<&ReadOutcome>,
 ) -> (Option<HealthStatus>, String, HealthSource) {
     if let Some(info) = &resource.health
         && let Some(status) = info.status
     {
         return (Some(status), info.message.clone(), HealthSource::ArgoCd);
     }
-    // Does ArgoCD check this kind at all? Ask its rules with an empty object.
-    let probe = json!({"apiVersion": api_version(&resource.group, &resource.version), "kind": resource.kind,
-                       "metadata": {"name": resource.name, "namespace": resource.namespace}});
-    if health::assess(&probe).is_none() {
+    if !has_health_check(resource) {
         return (None, String::new(), HealthSource::NoCheck);
     }
     let not_stored = if resource_health_source == "appTree" {
@@ -380,18 +454,8 @@ pub fn resource_health(
     } else {
         "the Application carries no health for it"
     };
-    let workload = (resource.group == "apps")
-        .then(|| WorkloadKind::parse(&resource.kind))
-        .flatten();
-    let Some(kind) = workload else {
-        return (
-            None,
-            String::new(),
-            HealthSource::Unknown(format!(
-                "{not_stored}, and the console does not watch {}s",
-                resource.kind
-            )),
-        );
+    let Some(kind) = watched_workload(resource) else {
+        return read_health(read, not_stored);
     };
     let connection = match connection {
         Ok(connection) => connection,
@@ -443,6 +507,38 @@ pub fn resource_health(
     )
 }
 
+/// Health from a read of a resource the model does not watch.
+fn read_health(
+    read: Option<&ReadOutcome>,
+    not_stored: &str,
+) -> (Option<HealthStatus>, String, HealthSource) {
+    match read {
+        Some(ReadOutcome::Assessed(assessed)) => (
+            Some(assessed.status),
+            assessed.message.clone(),
+            HealthSource::Read,
+        ),
+        Some(ReadOutcome::NoCheck) => (None, String::new(), HealthSource::NoCheck),
+        Some(ReadOutcome::NotFound) => (
+            Some(health::ResourceHealth::missing().status),
+            "not found on the cluster".into(),
+            HealthSource::Read,
+        ),
+        Some(ReadOutcome::Failed(why)) => (
+            None,
+            String::new(),
+            HealthSource::Unknown(format!("{not_stored}, and reading it failed: {why}")),
+        ),
+        None => (
+            None,
+            String::new(),
+            HealthSource::Unknown(format!(
+                "{not_stored}, and it has not been read from the cluster yet"
+            )),
+        ),
+    }
+}
+
 /// ArgoCD's verdict on a workload, from the fields the model keeps of it.
 pub fn assess_workload(
     kind: WorkloadKind,
@@ -467,12 +563,17 @@ pub fn assess_workload(
             "currentReplicas": live.desired,
             "updatedRevision": "r",
             "currentRevision": "r",
+            "conditions": if live.deadline_exceeded {
+                json!([{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}])
+            } else {
+                json!([])
+            },
         }),
     };
     let object = json!({
         "apiVersion": "apps/v1", "kind": kind.as_str(),
         "metadata": {"name": name, "generation": 1},
-        "spec": {"replicas": live.desired},
+        "spec": {"replicas": live.desired, "paused": live.paused},
         "status": status,
     });
     health::assess(&object).unwrap_or_else(health::ResourceHealth::healthy)
@@ -501,12 +602,14 @@ fn destination<'a>(
 }
 
 /// Builds the detail of `namespace/name` at the model's current revision; workloads whose
-/// key is in `collapsed` are shown without their pods.
+/// key is in `collapsed` are shown without their pods; `reads` are the view's reads of
+/// resources the model does not watch.
 pub fn build(
     model: &EstateModel,
     namespace: &str,
     name: &str,
     collapsed: &BTreeSet<String>,
+    reads: &Reads,
     now: DateTime<Utc>,
 ) -> DetailData {
     let Some((summary, detail)) = model.app(namespace, name) else {
@@ -537,6 +640,7 @@ pub fn build(
             connection.as_ref().map(|c| *c).map_err(Clone::clone),
             &pods,
             collapsed,
+            reads,
         ),
         results: results(app),
         history: history(app, now),
@@ -551,15 +655,17 @@ fn resources(
     connection: Result<&ConnectionData, String>,
     pods: &[PodRow],
     collapsed: &BTreeSet<String>,
+    reads: &Reads,
 ) -> Vec<ResourceRow> {
     let mut rows = Vec::new();
     for resource in &app.status.resources {
+        let key = format!("{}/{}/{}", resource.kind, resource.namespace, resource.name);
         let (health, message, source) = resource_health(
             resource,
             connection.as_ref().map(|c| *c).map_err(Clone::clone),
             &app.status.resource_health_source,
+            reads.get(&key),
         );
-        let key = format!("{}/{}/{}", resource.kind, resource.namespace, resource.name);
         let children: Vec<&PodRow> = if WorkloadKind::parse(&resource.kind).is_some() {
             pods.iter()
                 .filter(|p| {
@@ -798,8 +904,31 @@ mod tests {
             updated,
             available: ready,
             observed,
+            paused: false,
+            deadline_exceeded: false,
             containers: Box::new([]),
         }
+    }
+
+    #[test]
+    fn a_stuck_rollout_is_degraded_and_a_paused_one_suspended_as_argocd_says() {
+        let stuck = SlimWorkload {
+            deadline_exceeded: true,
+            ..workload(3, 1, 1, true)
+        };
+        let assessed = assess_workload(WorkloadKind::Deployment, "web", &stuck);
+        assert_eq!(assessed.status, HealthStatus::Degraded);
+        assert!(
+            assessed.message.contains("progress deadline"),
+            "{}",
+            assessed.message
+        );
+        let paused = SlimWorkload {
+            paused: true,
+            ..workload(3, 1, 1, true)
+        };
+        let assessed = assess_workload(WorkloadKind::Deployment, "web", &paused);
+        assert_eq!(assessed.status, HealthStatus::Suspended);
     }
 
     #[test]
@@ -818,37 +947,87 @@ mod tests {
         assert_eq!(unobserved.status, HealthStatus::Progressing);
     }
 
-    #[test]
-    fn kinds_without_a_check_say_so_and_unwatched_kinds_say_why() {
-        let resource = |kind: &str, group: &str| ResourceStatus {
+    /// A managed resource `ns/x` of `kind` in `group`, as `status.resources[]` lists it.
+    fn resource(kind: &str, group: &str) -> ResourceStatus {
+        ResourceStatus {
             group: group.into(),
             version: "v1".into(),
             kind: kind.into(),
             namespace: "ns".into(),
             name: "x".into(),
             ..ResourceStatus::default()
-        };
-        let (health, _, source) =
-            resource_health(&resource("ConfigMap", ""), Err("no".into()), "appTree");
+        }
+    }
+
+    #[test]
+    fn kinds_without_a_check_say_so_and_unwatched_kinds_say_why() {
+        let (health, _, source) = resource_health(
+            &resource("ConfigMap", ""),
+            Err("no".into()),
+            "appTree",
+            None,
+        );
         assert_eq!((health, source), (None, HealthSource::NoCheck));
         let (health, _, source) =
-            resource_health(&resource("Service", ""), Err("no".into()), "appTree");
+            resource_health(&resource("Service", ""), Err("no".into()), "appTree", None);
         assert_eq!(health, None);
         let HealthSource::Unknown(why) = source else {
             panic!("unknown expected");
         };
         assert!(
-            why.contains("appTree") && why.contains("does not watch Services"),
+            why.contains("appTree") && why.contains("not been read"),
             "{why}"
         );
         let (_, _, source) = resource_health(
             &resource("Deployment", "apps"),
             Err("cluster k8tre-prd has no kubeconfig context".into()),
             "",
+            None,
         );
         let HealthSource::Unknown(why) = source else {
             panic!("unknown expected");
         };
         assert!(why.contains("no kubeconfig context"), "{why}");
+    }
+
+    #[test]
+    fn unwatched_kinds_take_their_health_from_a_read() {
+        let service = resource("Service", "");
+        let healthy = ReadOutcome::Assessed(health::ResourceHealth::healthy());
+        let (health, _, source) = resource_health(&service, Err("no".into()), "", Some(&healthy));
+        assert_eq!(
+            (health, source),
+            (Some(HealthStatus::Healthy), HealthSource::Read)
+        );
+        let (health, message, _) =
+            resource_health(&service, Err("no".into()), "", Some(&ReadOutcome::NotFound));
+        assert_eq!(health, Some(HealthStatus::Missing));
+        assert_eq!(message, "not found on the cluster");
+        let failed = ReadOutcome::Failed("services \"x\" is forbidden".into());
+        let (health, _, source) = resource_health(&service, Err("no".into()), "", Some(&failed));
+        assert_eq!(health, None);
+        let HealthSource::Unknown(why) = source else {
+            panic!("unknown expected");
+        };
+        assert!(
+            why.contains("reading it failed") && why.contains("forbidden"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn only_unwatched_kinds_with_a_check_and_no_stored_health_are_read() {
+        assert!(needs_read(&resource("Service", "")));
+        assert!(needs_read(&resource("PersistentVolumeClaim", "")));
+        assert!(!needs_read(&resource("ConfigMap", "")), "no health check");
+        assert!(!needs_read(&resource("Deployment", "apps")), "watched");
+        let stored = ResourceStatus {
+            health: Some(crate::domain::argocd::HealthInfo {
+                status: Some(HealthStatus::Healthy),
+                ..Default::default()
+            }),
+            ..resource("Service", "")
+        };
+        assert!(!needs_read(&stored), "ArgoCD stored its health");
     }
 }

@@ -616,18 +616,44 @@ impl AppPlan {
         Value::Array(resources)
     }
 
-    /// The component's Deployment, its pods, warning events and logs on `cluster`.
+    /// The component's Deployment, Service, ConfigMap and HTTPRoute, its pods, warning events
+    /// and logs on `cluster`.
     fn workloads(&self, out: &mut Showcase, cluster: &str, now: DateTime<Utc>) {
         let (replicas, ready) = self.replicas();
+        let mut workload = deployment(
+            &self.namespace,
+            &self.component,
+            replicas,
+            ready,
+            &[&self.component],
+        );
+        if self.is(DEGRADED_APP) {
+            workload["status"]["conditions"] = json!([
+                {"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable"},
+                {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                 "message": format!("ReplicaSet \"{}-6c9d7f5b8\" has timed out progressing.", self.component)}
+            ]);
+        }
+        out.add(cluster, workload);
+        let meta = |name: String| json!({"name": name, "namespace": self.namespace});
         out.add(
             cluster,
-            deployment(
-                &self.namespace,
-                &self.component,
-                replicas,
-                ready,
-                &[&self.component],
-            ),
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": meta(self.component.clone()),
+                   "spec": {"type": "ClusterIP", "selector": {"app": self.component},
+                            "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}}),
+        );
+        out.add(
+            cluster,
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                   "metadata": meta(format!("{}-config", self.component)),
+                   "data": {"LOG_LEVEL": "info"}}),
+        );
+        out.add(
+            cluster,
+            json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+                   "metadata": meta(self.component.clone()),
+                   "spec": {"parentRefs": [{"name": "k8tre-gateway", "namespace": "gateway"}],
+                            "rules": [{"backendRefs": [{"name": self.component, "port": 80}]}]}}),
         );
         let started = now - Duration::hours(3);
         for (i, pod) in self.pod_names().into_iter().enumerate() {
