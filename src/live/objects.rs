@@ -182,6 +182,10 @@ pub struct AppFacts {
     pub operation_message: Option<Box<str>>,
     /// Conditions of error severity.
     pub error_conditions: Box<[ConditionFact]>,
+    /// When the console saw the Application turn OutOfSync (ArgoCD records no such time);
+    /// `None` while in sync, and when it was already OutOfSync when first seen. Set by the
+    /// model, which sees the transitions.
+    pub out_of_sync_since: Option<DateTime<Utc>>,
 }
 
 impl AppFacts {
@@ -215,6 +219,7 @@ impl AppFacts {
                     since: c.last_transition_time.as_deref().and_then(parse_time),
                 })
                 .collect(),
+            out_of_sync_since: None,
         }
     }
 

@@ -17,8 +17,8 @@ use crate::live::{EstateModel, ExpectedView, ObjKey};
 use crate::theme::Role;
 use crate::ui::table::{CellText, Column, SortKey, TableRow};
 
-/// An OutOfSync Application is a problem once it has been out of sync (or last synced) this
-/// long without an operation running.
+/// An OutOfSync Application is a problem once it has been out of sync this long without an
+/// operation running (since the console saw it turn OutOfSync, else since its last sync).
 pub const LONG_OUT_OF_SYNC: Duration = Duration::minutes(10);
 /// A pod restarting this often is a problem even while it is up.
 pub const RESTARTS: u32 = 3;
@@ -365,22 +365,25 @@ fn app_problems(
             target.clone(),
         );
     }
-    let long = summary
-        .last_synced_at
-        .is_none_or(|at| out.now.signed_duration_since(at) > LONG_OUT_OF_SYNC);
+    let since = facts.out_of_sync_since.or(summary.last_synced_at);
+    let long = since.is_none_or(|at| out.now.signed_duration_since(at) > LONG_OUT_OF_SYNC);
     if summary.sync == SyncStatus::OutOfSync && !summary.is_operation_running() && long {
         let auto = if summary.auto_sync.enabled {
             "auto-sync on"
         } else {
             "auto-sync off"
         };
+        let how_long = match facts.out_of_sync_since {
+            Some(seen) => format!("OutOfSync for {}{stale}", age_of(out.now, Some(seen))),
+            None => format!("OutOfSync{stale}"),
+        };
         out.push(
             Severity::Warning,
             ProblemKind::OutOfSync,
-            summary.last_synced_at,
+            since,
             subject,
             format!(
-                "OutOfSync{stale}; last synced {} ago; {auto}",
+                "{how_long}; last synced {} ago; {auto}",
                 age_of(out.now, summary.last_synced_at)
             ),
             target,
@@ -484,6 +487,68 @@ fn missing_apps(out: &mut Collector, model: &EstateModel) {
                     .unwrap_or_default()
             ),
             target,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixture;
+    use crate::live::replay;
+    use crate::sim::scenario::showcase::{MANAGEMENT, OUT_OF_SYNC_APP};
+
+    /// The showcase's OutOfSync Application as the management cluster serves it, with `sync`.
+    fn with_sync(sync: &str) -> serde_json::Value {
+        let mut app = fixture::showcase()
+            .objects_of(MANAGEMENT)
+            .into_iter()
+            .find(|o| o["kind"] == "Application" && o["metadata"]["name"] == OUT_OF_SYNC_APP)
+            .expect("showcase app");
+        app["status"]["sync"]["status"] = sync.into();
+        app
+    }
+
+    fn out_of_sync_problem(model: &EstateModel, now: DateTime<Utc>) -> Option<Problem> {
+        problems(model, now)
+            .into_iter()
+            .find(|p| p.kind == ProblemKind::OutOfSync && p.subject == OUT_OF_SYNC_APP)
+    }
+
+    #[test]
+    fn out_of_sync_counts_from_when_it_turned_not_from_the_last_sync() {
+        let mut model = fixture::model();
+        let now = fixture::now();
+        let context = fixture::context(MANAGEMENT);
+        // Already OutOfSync when first seen: how long is unknown, the last sync (hours ago)
+        // stands in.
+        let listed = out_of_sync_problem(&model, now).expect("listed at start");
+        assert!(!listed.cause.contains(" for "), "{}", listed.cause);
+        // Synced, then seen turning OutOfSync two minutes ago: not long yet.
+        for (sync, at) in [("Synced", 5), ("OutOfSync", 2)] {
+            let event = replay::applied(
+                &model,
+                &context,
+                with_sync(sync),
+                now - Duration::minutes(at),
+            )
+            .expect("event");
+            model.apply(event);
+        }
+        model.refresh(now);
+        assert_eq!(out_of_sync_problem(&model, now), None);
+        // Still OutOfSync eleven minutes after it turned: a problem, counted from the turn.
+        let later = now + Duration::minutes(9);
+        let event =
+            replay::applied(&model, &context, with_sync("OutOfSync"), later).expect("event");
+        model.apply(event);
+        model.refresh(later);
+        let problem = out_of_sync_problem(&model, later).expect("long out of sync");
+        assert_eq!(problem.since, Some(now - Duration::minutes(2)));
+        assert!(
+            problem.cause.contains("OutOfSync for 11m"),
+            "{}",
+            problem.cause
         );
     }
 }

@@ -29,7 +29,7 @@ use super::objects::{AppRecord, SlimEvent, SlimPod};
 use super::strings::SharedStrings;
 use super::supervisor::watches_for;
 use crate::domain::appset::{ActualApplication, ClusterInfo, EvaluationReport, ExpectedDiff};
-use crate::domain::argocd::Application;
+use crate::domain::argocd::{Application, SyncStatus};
 use crate::domain::catalog::{Catalog, CatalogSource};
 use crate::domain::env::Environment;
 use crate::domain::estate::{
@@ -239,7 +239,7 @@ impl EstateModel {
             } => match object {
                 LiveObject::Application(record) => {
                     connection.alive(watch, at);
-                    self.apply_application(*record);
+                    self.apply_application(*record, at);
                 }
                 object => {
                     let limit = self.settings.event_limit;
@@ -292,12 +292,13 @@ impl EstateModel {
         self.dirty.appsets |= touched.appsets;
     }
 
-    fn apply_application(&mut self, mut record: AppRecord) {
+    fn apply_application(&mut self, mut record: AppRecord, at: DateTime<Utc>) {
         let full = record.full.take();
         if let Some(pinned) = self.pinned.get_mut(&record.key) {
             pinned.app = full;
         }
         self.place(&mut record.summary);
+        record.facts.out_of_sync_since = self.out_of_sync_since(&record, at);
         match self.apps.upsert(record) {
             Upsert::Added => {
                 self.dirty.apps = true;
@@ -305,6 +306,21 @@ impl EstateModel {
             }
             Upsert::Changed => self.dirty.apps = true,
             Upsert::Unchanged => {}
+        }
+    }
+
+    /// Since when `record` has been OutOfSync, as far as the console saw: kept while it stays
+    /// OutOfSync, `at` when it turns OutOfSync before the console's eyes, unknown when it was
+    /// OutOfSync when first seen.
+    fn out_of_sync_since(&self, record: &AppRecord, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if record.summary.sync != SyncStatus::OutOfSync {
+            return None;
+        }
+        let (before, detail) = self.apps.get(&record.key)?;
+        if before.sync == SyncStatus::OutOfSync {
+            detail.facts.out_of_sync_since
+        } else {
+            Some(at)
         }
     }
 

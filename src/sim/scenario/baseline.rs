@@ -41,8 +41,11 @@ impl Vendor {
         (0..count)
             .map(|i| match self {
                 Vendor::K3s => format!("k3s-{cluster}-{i}"),
-                Vendor::Azure => format!("aks-system-{cluster}-vmss00000{i}"),
-                Vendor::Aws => format!("ip-10-0-{}-{}.eu-west-2.compute.internal", i + 1, 20 + i),
+                Vendor::Azure => format!("aks-system-{cluster}-vmss{i:06}"),
+                Vendor::Aws => {
+                    let [_, _, c, d] = node_address(i).octets();
+                    format!("ip-10-0-{c}-{d}.eu-west-2.compute.internal")
+                }
             })
             .collect()
     }
@@ -98,6 +101,19 @@ pub struct TargetBaseline {
     pub gateway_api_crds: bool,
 }
 
+/// Node `index`'s InternalIP: one subnet per zone (`10.0.1.20`, `10.0.2.21`, `10.0.3.22`,
+/// …), unique for tens of thousands of nodes.
+fn node_address(index: usize) -> std::net::Ipv4Addr {
+    let subnet = 1 + index % 3 + 3 * (index / 690);
+    let host = 20 + index % 230;
+    std::net::Ipv4Addr::new(10, 0, subnet.min(255) as u8, host as u8)
+}
+
+/// Node `index`'s pod CIDR inside the cluster pool `10.42.0.0/16` and on.
+fn pod_cidr(index: usize) -> String {
+    format!("10.{}.{}.0/24", (42 + index / 256).min(255), index % 256)
+}
+
 fn node(name: &str, vendor: Vendor, cluster: &str, index: usize) -> Value {
     let mut labels = json!({
         "kubernetes.io/hostname": name,
@@ -129,11 +145,11 @@ fn node(name: &str, vendor: Vendor, cluster: &str, index: usize) -> Value {
     json!({
         "apiVersion": "v1", "kind": "Node",
         "metadata": {"name": name, "labels": labels},
-        "spec": {"podCIDR": format!("10.42.{index}.0/24")},
+        "spec": {"podCIDR": pod_cidr(index)},
         // What the kubelet reports about itself; the workload controllers add the conditions.
         "status": {
             "addresses": [
-                {"type": "InternalIP", "address": format!("10.0.{}.{}", index + 1, 20 + index)},
+                {"type": "InternalIP", "address": node_address(index).to_string()},
                 {"type": "Hostname", "address": name},
             ],
             "capacity": {"cpu": "8", "memory": "32858980Ki", "pods": "110"},
@@ -331,6 +347,16 @@ mod tests {
             Users::generate("dev"),
             None,
         )
+    }
+
+    #[test]
+    fn node_addresses_stay_valid_and_distinct_for_large_clusters() {
+        let addresses: std::collections::BTreeSet<_> = (0..5000).map(node_address).collect();
+        assert_eq!(addresses.len(), 5000);
+        assert_eq!(node_address(1).to_string(), "10.0.2.21");
+        let cidrs: std::collections::BTreeSet<_> = (0..5000).map(pod_cidr).collect();
+        assert_eq!(cidrs.len(), 5000);
+        assert_eq!(pod_cidr(300), "10.43.44.0/24");
     }
 
     #[test]

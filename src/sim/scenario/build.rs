@@ -128,14 +128,16 @@ fn prepare_repo(
     }
 }
 
-fn baseline(name: &str, vendor: Vendor, scenario: Scenario) -> TargetBaseline {
+fn baseline(name: &str, vendor: Vendor, options: &ScenarioOptions) -> TargetBaseline {
     // In the fresh scenario stg's Cilium was installed with chart defaults: no L7 proxy,
     // no Gateway API, kube-proxy still there, and no Gateway API CRDs.
-    let incomplete = scenario == Scenario::Fresh && name == "stg";
+    let incomplete = options.scenario == Scenario::Fresh && name == "stg";
+    let own_nodes = if name == "prd" { 3 } else { 2 };
     TargetBaseline {
         cluster: name.to_string(),
         vendor,
-        nodes: if name == "prd" { 3 } else { 2 },
+        // A scaled estate grows its clusters with its load, or its pods stay Pending.
+        nodes: own_nodes + options.scale.extra_nodes(),
         cilium: if incomplete {
             CiliumSetup::incomplete(vendor)
         } else {
@@ -177,7 +179,7 @@ impl SimulatedEstate {
         let mut workloads = Vec::new();
         for (name, vendor) in CLUSTERS {
             let state = cluster(&estate, name)?;
-            seed_target(&state, &baseline(name, vendor, options.scenario))
+            seed_target(&state, &baseline(name, vendor, &options))
                 .and_then(|_| crate::sim::argocd::prerequisites::seed_component_crds(&state))
                 .map_err(|e| ScenarioError::Seed {
                     cluster: name.to_string(),

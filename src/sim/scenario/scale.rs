@@ -19,6 +19,27 @@ pub struct ScaleOptions {
     pub pods_per_app: usize,
 }
 
+/// Pods a node takes at most (a kubelet's default `maxPods`).
+const PODS_PER_NODE: usize = 110;
+/// Of which the synthetic load may plan to use this many: the rest is headroom for the
+/// DaemonSet pods every node runs and for rollouts' surge pods.
+const PLANNED_PODS_PER_NODE: usize = 90;
+
+impl ScaleOptions {
+    /// The synthetic pods each target cluster runs: one Application per component and
+    /// environment, `pods_per_app` replicas each.
+    pub fn pods_per_cluster(&self) -> usize {
+        self.apps.div_ceil(3) * self.pods_per_app
+    }
+
+    /// Nodes each target cluster needs beyond its baseline so that every synthetic pod can be
+    /// scheduled (a node takes at most 110 pods, as a kubelet does).
+    pub fn extra_nodes(&self) -> usize {
+        const { assert!(PLANNED_PODS_PER_NODE < PODS_PER_NODE) };
+        self.pods_per_cluster().div_ceil(PLANNED_PODS_PER_NODE)
+    }
+}
+
 /// Why the synthetic components could not be added.
 #[derive(Debug, thiserror::Error)]
 pub enum ScaleError {
@@ -183,6 +204,23 @@ mod tests {
     use crate::domain::appset::{ClusterInfo, evaluate_applicationsets, parse_applicationsets};
     use crate::gitops::tree::{RepoTree, WorkingTree};
     use crate::sim::demo_repo::{DEMO_CLUSTERS, DemoRepoOptions, create_demo_repo};
+
+    #[test]
+    fn the_synthetic_load_gets_nodes_enough_to_schedule_it() {
+        let none = ScaleOptions::default();
+        assert_eq!(none.extra_nodes(), 0);
+        let bench = ScaleOptions {
+            apps: 2000,
+            pods_per_app: 25,
+        };
+        assert_eq!(bench.pods_per_cluster(), 667 * 25);
+        let nodes = bench.extra_nodes();
+        assert!(
+            nodes * PODS_PER_NODE > bench.pods_per_cluster() + nodes,
+            "{nodes}"
+        );
+        assert_eq!(nodes, 186);
+    }
 
     #[test]
     fn synthetic_components_generate_three_applications_each() {
