@@ -68,7 +68,11 @@ measure_console() { # label
   done
   sleep 15
   local pid
-  pid=$(pgrep -f -- "--stats $WORK/stats" | head -1)
+  # The console itself, not tmux's shell around it.
+  pid=""
+  for candidate in $(pgrep -f -- "--stats $WORK/stats"); do
+    [ "$(readlink "/proc/$candidate/exe")" = "$BIN" ] && pid=$candidate
+  done
   local t0 b0
   t0=$(ticks "$pid")
   b0=$(tail -1 "$WORK/stats" | sed 's/.*bytes=//')
