@@ -34,7 +34,7 @@ use crate::domain::estate::AppSummary;
 use crate::live::{EstateModel, ObjKey};
 use crate::theme::Role;
 use crate::ui::fields::{self, Field, Piece, piece};
-use crate::ui::table::{self, Column, TableOutcome, TableProps, TableRow, TableState};
+use crate::ui::table::{self, TableInput, TableOutcome, TableProps, TableState};
 use crate::ui::tabs::{self, Tab};
 use crate::ui::toast::Level;
 
@@ -182,33 +182,17 @@ impl AppDetailScreen {
         }
     }
 
-    /// Applies a table command to the current tab's table.
-    fn on_table(&mut self, command: Command, area: Rect) -> TableOutcome {
-        fn run<R: TableRow>(
-            state: &mut TableState,
-            command: Command,
-            rows: &[R],
-            columns: &'static [Column],
-            area: Rect,
-        ) -> TableOutcome {
-            let props = TableProps {
-                title: "",
-                columns,
-                rows,
-                empty: "",
-            };
-            state.on_command(command, &props, area)
-        }
-        let index = self.tab.index();
-        let state = &mut self.tables[index];
+    /// Applies a table command or mouse event to the current tab's table.
+    fn on_table(&mut self, input: TableInput, area: Rect) -> TableOutcome {
+        let state = &mut self.tables[self.tab.index()];
         let d = &self.data;
         match self.tab {
-            DetailTab::Resources => run(state, command, &d.resources, RESOURCE_COLUMNS, area),
-            DetailTab::Pods => run(state, command, &d.pods, POD_COLUMNS, area),
-            DetailTab::Operation => run(state, command, &d.results, RESULT_COLUMNS, area),
-            DetailTab::History => run(state, command, &d.history, HISTORY_COLUMNS, area),
-            DetailTab::Events => run(state, command, &d.events, EVENT_COLUMNS, area),
-            DetailTab::Conditions => run(state, command, &d.conditions, EVENT_COLUMNS, area),
+            DetailTab::Resources => state.on_input(input, &d.resources, RESOURCE_COLUMNS, area),
+            DetailTab::Pods => state.on_input(input, &d.pods, POD_COLUMNS, area),
+            DetailTab::Operation => state.on_input(input, &d.results, RESULT_COLUMNS, area),
+            DetailTab::History => state.on_input(input, &d.history, HISTORY_COLUMNS, area),
+            DetailTab::Events => state.on_input(input, &d.events, EVENT_COLUMNS, area),
+            DetailTab::Conditions => state.on_input(input, &d.conditions, EVENT_COLUMNS, area),
         }
     }
 
@@ -623,7 +607,9 @@ impl Component for AppDetailScreen {
         self.prepare(cx.app);
         let table_area = areas(cx.area, self.fields).table;
         if self.table().is_editing() {
-            return Handled::from(self.on_table(command, table_area) != TableOutcome::Ignored);
+            return Handled::from(
+                self.on_table(TableInput::Command(command), table_area) != TableOutcome::Ignored,
+            );
         }
         if actions::run(command, &self.namespace, &self.name, cx) {
             return Handled::Yes;
@@ -669,7 +655,7 @@ impl Component for AppDetailScreen {
         } else {
             command
         };
-        match self.on_table(command, table_area) {
+        match self.on_table(TableInput::Command(command), table_area) {
             TableOutcome::Ignored => Handled::No,
             TableOutcome::Changed => Handled::Yes,
             TableOutcome::Activated(_) => self.open(cx),
@@ -685,33 +671,8 @@ impl Component for AppDetailScreen {
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent, cx: &mut Cx<'_>) -> Handled {
-        fn run<R: TableRow>(
-            state: &mut TableState,
-            mouse: MouseEvent,
-            rows: &[R],
-            columns: &'static [Column],
-            area: Rect,
-        ) -> TableOutcome {
-            let props = TableProps {
-                title: "",
-                columns,
-                rows,
-                empty: "",
-            };
-            state.on_mouse(mouse, &props, area)
-        }
         let area = areas(cx.area, self.fields).table;
-        let index = self.tab.index();
-        let state = &mut self.tables[index];
-        let d = &self.data;
-        let outcome = match self.tab {
-            DetailTab::Resources => run(state, mouse, &d.resources, RESOURCE_COLUMNS, area),
-            DetailTab::Pods => run(state, mouse, &d.pods, POD_COLUMNS, area),
-            DetailTab::Operation => run(state, mouse, &d.results, RESULT_COLUMNS, area),
-            DetailTab::History => run(state, mouse, &d.history, HISTORY_COLUMNS, area),
-            DetailTab::Events => run(state, mouse, &d.events, EVENT_COLUMNS, area),
-            DetailTab::Conditions => run(state, mouse, &d.conditions, EVENT_COLUMNS, area),
-        };
+        let outcome = self.on_table(TableInput::Mouse(mouse), area);
         match outcome {
             TableOutcome::Ignored => Handled::No,
             TableOutcome::Changed => Handled::Yes,

@@ -19,7 +19,7 @@ use crate::domain::estate::{Cluster, ConnectionState, DataState};
 use crate::domain::preflight::Outcome;
 use crate::theme::Role;
 use crate::ui::fields::{self, Field, Piece, piece};
-use crate::ui::table::{self, Column, TableOutcome, TableProps, TableRow, TableState};
+use crate::ui::table::{self, TableInput, TableOutcome, TableProps, TableState};
 use crate::ui::tabs::{self, Tab};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,29 +230,15 @@ impl ClusterDetailScreen {
     }
 
     fn on_table(&mut self, command: Command, area: Rect) -> TableOutcome {
-        fn run<R: TableRow>(
-            state: &mut TableState,
-            command: Command,
-            rows: &[R],
-            columns: &'static [Column],
-            area: Rect,
-        ) -> TableOutcome {
-            let props = TableProps {
-                title: "",
-                columns,
-                rows,
-                empty: "",
-            };
-            state.on_command(command, &props, area)
-        }
+        let input = TableInput::Command(command);
         let state = &mut self.tables[self.tab.index()];
         let d = &self.data;
         match self.tab {
-            ClusterTab::Checks => run(state, command, &d.checks, CHECK_COLUMNS, area),
-            ClusterTab::Nodes => run(state, command, &d.nodes, NODE_COLUMNS, area),
-            ClusterTab::ArgoCd => run(state, command, &d.components, COMPONENT_COLUMNS, area),
-            ClusterTab::Watches => run(state, command, &d.watches, WATCH_COLUMNS, area),
-            ClusterTab::Warnings => run(state, command, &d.warnings, WARNING_COLUMNS, area),
+            ClusterTab::Checks => state.on_input(input, &d.checks, CHECK_COLUMNS, area),
+            ClusterTab::Nodes => state.on_input(input, &d.nodes, NODE_COLUMNS, area),
+            ClusterTab::ArgoCd => state.on_input(input, &d.components, COMPONENT_COLUMNS, area),
+            ClusterTab::Watches => state.on_input(input, &d.watches, WATCH_COLUMNS, area),
+            ClusterTab::Warnings => state.on_input(input, &d.warnings, WARNING_COLUMNS, area),
         }
     }
 }

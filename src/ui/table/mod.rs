@@ -17,7 +17,7 @@ pub mod view;
 pub use column::{Align, Column};
 pub use draw::{render, render_view};
 pub use row::{CellText, SortKey, TableRow};
-pub use state::{Query, Sort, SortDir, TableAreas, TableOutcome, TableState};
+pub use state::{Query, Sort, SortDir, TableAreas, TableInput, TableOutcome, TableState};
 pub use view::TableView;
 
 /// What a table shows this frame: borrowed from the screen's data.

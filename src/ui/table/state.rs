@@ -11,6 +11,13 @@ use super::view::TableView;
 use crate::config::{Command, Mode};
 use crate::ui::prompt::Prompt;
 
+/// What a table reacts to: a named command or a mouse event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableInput {
+    Command(Command),
+    Mouse(MouseEvent),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortDir {
     Ascending,
@@ -208,6 +215,27 @@ impl TableState {
     /// The first row shown for a body `height` rows high, keeping the cursor in sight.
     pub fn offset<R: TableRow>(&self, view: &TableView, rows: &[R], height: usize) -> usize {
         visible_offset(self.offset, self.cursor(view, rows), height, view.len())
+    }
+
+    /// Applies a command or a mouse event to the table of `rows` under `columns` drawn in
+    /// `area`: for screens that keep one table per tab and only need props to react.
+    pub fn on_input<R: TableRow>(
+        &mut self,
+        input: TableInput,
+        rows: &[R],
+        columns: &[Column],
+        area: Rect,
+    ) -> TableOutcome {
+        let props = TableProps {
+            title: "",
+            columns,
+            rows,
+            empty: "",
+        };
+        match input {
+            TableInput::Command(command) => self.on_command(command, &props, area),
+            TableInput::Mouse(mouse) => self.on_mouse(mouse, &props, area),
+        }
     }
 
     /// Applies a command. `area` is where the table is drawn (with its border).
