@@ -95,34 +95,19 @@ impl AppSetController {
         self.queue.close();
     }
 
-    pub async fn worker(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
-        loop {
-            tokio::select! {
-                _ = stop.changed() => return,
-                _ = self.rt.knobs.wait_running() => {}
-            }
-            let key = tokio::select! {
-                _ = stop.changed() => return,
-                key = self.queue.next() => key,
-            };
-            let Some(name) = key else { return };
-            if self.rt.knobs.is_paused() {
-                self.queue.done(&name);
-                self.queue.add_after(name, Duration::from_millis(50));
-                continue;
-            }
-            let wake = match self.reconcile(&name).await {
-                Ok(wake) => wake,
-                Err(err) => {
-                    tracing::warn!(appset = %name, %err, "simulated ApplicationSet controller failed");
-                    Some(self.rt.real(Duration::from_secs(5)))
+    pub async fn worker(self: Arc<Self>, stop: watch::Receiver<bool>) {
+        let this = &*self;
+        this.rt
+            .work(&this.queue, stop, |name| async move {
+                match this.reconcile(&name).await {
+                    Ok(wake) => wake,
+                    Err(err) => {
+                        tracing::warn!(appset = %name, %err, "simulated ApplicationSet controller failed");
+                        Some(this.rt.real(Duration::from_secs(5)))
+                    }
                 }
-            };
-            self.queue.done(&name);
-            if let Some(delay) = wake {
-                self.queue.add_after(name, delay);
-            }
-        }
+            })
+            .await;
     }
 
     async fn reconcile(&self, name: &str) -> Result<Option<Duration>, ApiError> {

@@ -1,11 +1,13 @@
 //! What every controller task of the simulated ArgoCD shares: the clusters, the repository
 //! and its render cache, the live-object index, ArgoCD's settings, the knobs and the clock.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::RwLock;
 use serde_json::Value;
+use tokio::sync::watch;
 
 use crate::sim::cluster::ClusterState;
 use crate::sim::resources::ResourceKey;
@@ -14,6 +16,7 @@ use super::clock::Clock;
 use super::clusters::{Destinations, KnownCluster, cluster_secrets};
 use super::events::EventRecorder;
 use super::kube;
+use super::queue::WorkQueue;
 use super::render::RenderCache;
 use super::repo::Repo;
 use super::settings::{Knobs, NAMESPACE, Settings};
@@ -32,6 +35,42 @@ pub struct Runtime {
 }
 
 impl Runtime {
+    /// A controller's worker loop: while the simulation runs, takes keys off `queue`,
+    /// reconciles each and queues it again after the delay the reconcile asks for; a key
+    /// taken while paused goes back for when the simulation resumes. Returns when `stop`
+    /// changes or the queue closes.
+    pub async fn work<F, Fut>(
+        &self,
+        queue: &WorkQueue<String>,
+        mut stop: watch::Receiver<bool>,
+        mut reconcile: F,
+    ) where
+        F: FnMut(String) -> Fut,
+        Fut: Future<Output = Option<Duration>>,
+    {
+        loop {
+            tokio::select! {
+                _ = stop.changed() => return,
+                _ = self.knobs.wait_running() => {}
+            }
+            let key = tokio::select! {
+                _ = stop.changed() => return,
+                key = queue.next() => key,
+            };
+            let Some(name) = key else { return };
+            if self.knobs.is_paused() {
+                queue.done(&name);
+                queue.add_after(name, Duration::from_millis(50));
+                continue;
+            }
+            let wake = reconcile(name.clone()).await;
+            queue.done(&name);
+            if let Some(delay) = wake {
+                queue.add_after(name, delay);
+            }
+        }
+    }
+
     pub fn settings(&self) -> Settings {
         self.settings.read().clone()
     }

@@ -106,29 +106,13 @@ impl AppController {
     }
 
     /// One worker: takes Applications off the queue until stopped.
-    pub async fn worker(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
-        loop {
-            tokio::select! {
-                _ = stop.changed() => return,
-                _ = self.rt.knobs.wait_running() => {}
-            }
-            let key = tokio::select! {
-                _ = stop.changed() => return,
-                key = self.queue.next() => key,
-            };
-            let Some(name) = key else { return };
-            if self.rt.knobs.is_paused() {
-                // Paused after taking it: put it back for when the simulation resumes.
-                self.queue.done(&name);
-                self.queue.add_after(name, Duration::from_millis(50));
-                continue;
-            }
-            let wake = self.reconcile(&name).await;
-            self.queue.done(&name);
-            if let Some(delay) = wake {
-                self.queue.add_after(name, delay);
-            }
-        }
+    pub async fn worker(self: Arc<Self>, stop: watch::Receiver<bool>) {
+        let this = &*self;
+        this.rt
+            .work(&this.queue, stop, |name| async move {
+                this.reconcile(&name).await
+            })
+            .await;
     }
 
     /// Reconciles one Application; returns when it wants to be looked at again.
