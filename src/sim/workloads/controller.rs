@@ -18,7 +18,7 @@ use super::nodes::NodeState;
 use super::pod::{Key, PodState};
 use super::sets::{SampleSet, WorkQueue};
 use super::timers::TimerQueue;
-use super::writer::{Counters, Writer};
+use super::writer::{CONTROLLER_MANAGER, Counters, Writer};
 use crate::sim::api::Part;
 use crate::sim::clock::SimClock;
 use crate::sim::error::ApiError;
@@ -357,6 +357,41 @@ impl Controller {
     ) -> Result<Value, ApiError> {
         self.spend();
         self.w.status(rt, &key.0, &key.1, status, manager)
+    }
+
+    /// Writes a Deployment's, StatefulSet's or DaemonSet's status as the controller manager
+    /// and records the write so its echo is skipped; a failed write (other than the object
+    /// being gone) queues the object again. The written object on success.
+    pub fn workload_status_write(
+        &mut self,
+        kind: OwnerKind,
+        key: &Key,
+        status: Value,
+    ) -> Option<Value> {
+        let types = &self.w.types;
+        let rt = match kind {
+            OwnerKind::Deployment => types.deployments.clone(),
+            OwnerKind::StatefulSet => types.statefulsets.clone(),
+            OwnerKind::DaemonSet => types.daemonsets.clone(),
+            OwnerKind::ReplicaSet => types.replicasets.clone(),
+        };
+        match self.status_write(&rt, key, status, CONTROLLER_MANAGER) {
+            Ok(written) => {
+                self.saw_workload_write(kind, key, &written);
+                Some(written)
+            }
+            Err(e) if e.code == 404 => None,
+            Err(_) => {
+                let queue = match kind {
+                    OwnerKind::Deployment => &mut self.queues.deployments,
+                    OwnerKind::StatefulSet => &mut self.queues.statefulsets,
+                    OwnerKind::DaemonSet => &mut self.queues.daemonsets,
+                    OwnerKind::ReplicaSet => &mut self.queues.replicasets,
+                };
+                queue.push(key.clone());
+                None
+            }
+        }
     }
 
     pub fn merge_write(

@@ -293,12 +293,7 @@ impl Controller {
         if ds.get("status") == Some(&status) {
             return;
         }
-        let daemonsets = self.w.types.daemonsets.clone();
-        match self.status_write(&daemonsets, key, status, CONTROLLER_MANAGER) {
-            Ok(written) => self.saw_workload_write(OwnerKind::DaemonSet, key, &written),
-            Err(e) if e.code == 404 => {}
-            Err(_) => self.queues.daemonsets.push(key.clone()),
-        }
+        self.workload_status_write(OwnerKind::DaemonSet, key, status);
     }
 }
 

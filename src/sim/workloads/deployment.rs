@@ -731,16 +731,9 @@ impl Controller {
         if status == old_status {
             return;
         }
-        let deployments = self.w.types.deployments.clone();
-        match self.status_write(&deployments, key, status, CONTROLLER_MANAGER) {
-            Ok(written) => {
-                self.saw_workload_write(OwnerKind::Deployment, key, &written);
-                if collided {
-                    self.queues.deployments.push(key.clone());
-                }
-            }
-            Err(e) if e.code == 404 => {}
-            Err(_) => self.queues.deployments.push(key.clone()),
+        let written = self.workload_status_write(OwnerKind::Deployment, key, status);
+        if written.is_some() && collided {
+            self.queues.deployments.push(key.clone());
         }
     }
 }

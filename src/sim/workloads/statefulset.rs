@@ -380,12 +380,7 @@ impl Controller {
         if sts.get("status") == Some(&status) {
             return;
         }
-        let statefulsets = self.w.types.statefulsets.clone();
-        match self.status_write(&statefulsets, key, status, CONTROLLER_MANAGER) {
-            Ok(written) => self.saw_workload_write(OwnerKind::StatefulSet, key, &written),
-            Err(e) if e.code == 404 => {}
-            Err(_) => self.queues.statefulsets.push(key.clone()),
-        }
+        self.workload_status_write(OwnerKind::StatefulSet, key, status);
     }
 }
 
