@@ -13,6 +13,7 @@ use k8tre_console::gitops::scan::RepoScan;
 use k8tre_console::sim::api::{DeleteOptions, WriteContext};
 use k8tre_console::sim::argocd::crds;
 use k8tre_console::sim::demo_repo::{DEMO_CLUSTERS, DemoRepo, DemoRepoOptions, create_demo_repo};
+use k8tre_console::sim::scenario::baseline::gateway_crd;
 use k8tre_console::sim::{Estate, EstateOptions};
 use serde_json::{Value, json};
 
@@ -316,19 +317,6 @@ fn seed_argocd_install(estate: &Estate) {
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cmp-plugin", "namespace": "argocd"},
                "data": {"plugin.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: ConfigManagementPlugin\nmetadata:\n  name: kustomize-with-envsubst\nspec:\n  version: v1.0\n  generate:\n    command: [sh, -c]\n"}}),
     );
-}
-
-fn gateway_crd(plural: &str, kind: &str) -> Value {
-    json!({
-        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-        "metadata": {"name": format!("{plural}.gateway.networking.k8s.io")},
-        "spec": {
-            "group": "gateway.networking.k8s.io", "scope": "Namespaced",
-            "names": {"plural": plural, "singular": kind.to_ascii_lowercase(), "kind": kind, "listKind": format!("{kind}List")},
-            "versions": [{"name": "v1", "served": true, "storage": true,
-                          "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]
-        }
-    })
 }
 
 /// Nodes, Cilium, Gateway API CRDs and storage classes: what the Infrastructure layer checks.

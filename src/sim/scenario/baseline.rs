@@ -211,7 +211,13 @@ pub const GATEWAY_API_CRDS: [(&str, &str, &str); 6] = [
     ("tlsroutes", "TLSRoute", "Namespaced"),
 ];
 
-fn gateway_crd(plural: &str, kind: &str, scope: &str) -> Value {
+/// The Gateway API CRD serving `plural` (`kind`), as the upstream bundle installs it; its
+/// scope from [`GATEWAY_API_CRDS`] (namespaced unless listed otherwise).
+pub fn gateway_crd(plural: &str, kind: &str) -> Value {
+    let scope = GATEWAY_API_CRDS
+        .iter()
+        .find(|(p, _, _)| *p == plural)
+        .map_or("Namespaced", |(_, _, scope)| *scope);
     json!({
         "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
         "metadata": {"name": format!("{plural}.gateway.networking.k8s.io"),
@@ -311,8 +317,8 @@ pub fn seed_target(cluster: &ClusterState, baseline: &TargetBaseline) -> Result<
         )?;
     }
     if baseline.gateway_api_crds {
-        for (plural, kind, scope) in GATEWAY_API_CRDS {
-            seed_into(cluster, gateway_crd(plural, kind, scope))?;
+        for (plural, kind, _) in GATEWAY_API_CRDS {
+            seed_into(cluster, gateway_crd(plural, kind))?;
         }
         if baseline.cilium.gateway_api {
             seed_into(

@@ -24,6 +24,7 @@ use crate::sim::Estate;
 use crate::sim::argocd::crds;
 use crate::sim::demo_repo::DEMO_CLUSTERS;
 use crate::sim::error::ApiError;
+use crate::sim::scenario::baseline::gateway_crd;
 
 /// The simulated clusters: simulation name, ArgoCD cluster name, vendor.
 pub const TARGETS: [(&str, &str, &str); 3] = [
@@ -285,19 +286,6 @@ fn argocd_install(out: &mut Showcase) {
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cmp-plugin", "namespace": "argocd"},
                "data": {"plugin.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: ConfigManagementPlugin\nmetadata:\n  name: kustomize-with-envsubst\nspec:\n  version: v1.0\n  generate:\n    command: [sh, -c]\n"}}),
     );
-}
-
-fn gateway_crd(plural: &str, kind: &str) -> Value {
-    json!({
-        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-        "metadata": {"name": format!("{plural}.gateway.networking.k8s.io")},
-        "spec": {
-            "group": "gateway.networking.k8s.io", "scope": "Namespaced",
-            "names": {"plural": plural, "singular": kind.to_ascii_lowercase(), "kind": kind, "listKind": format!("{kind}List")},
-            "versions": [{"name": "v1", "served": true, "storage": true,
-                          "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]
-        }
-    })
 }
 
 fn node_names(cluster: &str, vendor: &str) -> Vec<String> {
