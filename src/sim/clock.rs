@@ -6,6 +6,38 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+/// A Go duration with units (`300ms`, `30s`, `2m`, `1h30m`, `1.5s`; `ns`, `us`/`µs`, `ms`,
+/// `s`, `m`, `h`). Bare numbers are left to the caller: what they mean differs by field.
+pub fn parse_go_duration(text: &str) -> Option<Duration> {
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0.0f64;
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..number_len].parse().ok()?;
+        rest = &rest[number_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += number * scale;
+    }
+    Some(Duration::from_secs_f64(total))
+}
+
 /// The speed of one simulated estate. `speed` 2.0 makes everything happen twice as fast.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SimClock {

@@ -123,40 +123,10 @@ pub fn node_not_ready(node: &Value) -> Option<String> {
 
 /// A Go duration: `300ms`, `30s`, `2m`, `1h30m`, `1.5s`. A bare number means seconds.
 pub fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    if let Ok(seconds) = text.parse::<f64>() {
+    if let Ok(seconds) = text.trim().parse::<f64>() {
         return (seconds >= 0.0 && seconds.is_finite()).then(|| Duration::from_secs_f64(seconds));
     }
-    let mut total = 0.0f64;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if number_len == 0 {
-            return None;
-        }
-        let number: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += number * scale;
-    }
-    Some(Duration::from_secs_f64(total))
+    crate::sim::clock::parse_go_duration(text)
 }
 
 #[cfg(test)]

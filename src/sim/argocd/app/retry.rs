@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::domain::argocd::RetryStrategy;
+use crate::sim::clock;
 
 /// ArgoCD's defaults when `backoff` (or one of its fields) is not set.
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(5);
@@ -20,38 +21,10 @@ pub struct BadDuration(pub String);
 /// Reads a Go duration (`5s`, `3m`, `1h30m`, `500ms`, `1.5s`); a bare number is seconds,
 /// as ArgoCD accepts for backoff durations.
 pub fn parse_go_duration(text: &str) -> Result<Duration, BadDuration> {
-    let bad = || BadDuration(text.to_string());
-    let text = text.trim();
-    if let Ok(seconds) = text.parse::<u64>() {
+    if let Ok(seconds) = text.trim().parse::<u64>() {
         return Ok(Duration::from_secs(seconds));
     }
-    let mut total = 0f64;
-    let mut rest = text;
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        let number: f64 = rest[..number_len].parse().map_err(|_| bad())?;
-        rest = &rest[number_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let seconds = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(bad()),
-        };
-        total += number * seconds;
-        rest = &rest[unit_len..];
-    }
-    Ok(Duration::from_secs_f64(total))
+    clock::parse_go_duration(text).ok_or_else(|| BadDuration(text.to_string()))
 }
 
 /// The wait before retry number `retry_count` (0-based): `duration × factor^count`, capped by
