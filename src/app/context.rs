@@ -61,6 +61,11 @@ impl AppContext {
         }
     }
 
+    /// The wall clock's minute: the ages views show change with it, so their caches key on it.
+    pub fn minute(&self) -> i64 {
+        self.wall.timestamp() / 60
+    }
+
     /// A fresh id for action requests and log streams (never 0).
     pub fn next_id(&self) -> u64 {
         let id = self.ids.get() + 1;

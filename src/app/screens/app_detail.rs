@@ -699,14 +699,14 @@ impl Component for AppDetailScreen {
         Handled::from(
             self.key
                 .as_ref()
-                .is_some_and(|k| k.minute != cx.app.wall.timestamp() / 60),
+                .is_some_and(|k| k.minute != cx.app.minute()),
         )
     }
 
     fn prepare(&mut self, app: &AppContext) {
         let key = CacheKey {
             revision: app.revision(),
-            minute: app.wall.timestamp() / 60,
+            minute: app.minute(),
             collapsed: self.collapsed.clone(),
             reads: self.reads.generation(),
         };

@@ -384,12 +384,12 @@ impl Component for ClusterDetailScreen {
     fn on_tick(&mut self, cx: &mut Cx<'_>) -> Handled {
         Handled::from(
             self.key
-                .is_some_and(|(_, minute)| minute != cx.app.wall.timestamp() / 60),
+                .is_some_and(|(_, minute)| minute != cx.app.minute()),
         )
     }
 
     fn prepare(&mut self, app: &AppContext) {
-        let key = (app.revision(), app.wall.timestamp() / 60);
+        let key = (app.revision(), app.minute());
         if self.key == Some(key) {
             return;
         }

@@ -213,7 +213,7 @@ impl OverviewScreen {
     fn key(&self, app: &AppContext) -> CacheKey {
         CacheKey {
             revision: app.revision(),
-            minute: app.wall.timestamp() / 60,
+            minute: app.minute(),
             expanded: self.expanded.clone(),
             filter: self.apps.filter().to_string(),
             sort: self.apps.sort(),
@@ -707,7 +707,7 @@ impl Component for OverviewScreen {
             self.cache
                 .key
                 .as_ref()
-                .is_some_and(|k| k.minute != cx.app.wall.timestamp() / 60),
+                .is_some_and(|k| k.minute != cx.app.minute()),
         )
     }
 

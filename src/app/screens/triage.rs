@@ -137,12 +137,12 @@ impl Component for TriageScreen {
     }
 
     fn on_tick(&mut self, cx: &mut Cx<'_>) -> Handled {
-        let key = (cx.app.revision(), cx.app.wall.timestamp() / 60);
+        let key = (cx.app.revision(), cx.app.minute());
         Handled::from(self.key.is_some_and(|k| k != key))
     }
 
     fn prepare(&mut self, app: &AppContext) {
-        let key = (app.revision(), app.wall.timestamp() / 60);
+        let key = (app.revision(), app.minute());
         if self.key == Some(key) {
             return;
         }
