@@ -14,6 +14,7 @@ use k8tre_console::sim::api::{DeleteOptions, WriteContext};
 use k8tre_console::sim::argocd::crds;
 use k8tre_console::sim::demo_repo::{DEMO_CLUSTERS, DemoRepo, DemoRepoOptions, create_demo_repo};
 use k8tre_console::sim::scenario::baseline::gateway_crd;
+use k8tre_console::sim::scenario::showcase::{daemon_set, deployment, stateful_set};
 use k8tre_console::sim::{Estate, EstateOptions};
 use serde_json::{Value, json};
 
@@ -237,46 +238,6 @@ fn seed_application(estate: &Estate, mut manifest: Value, revision: &str) -> (St
     });
     seed(estate, "mgmt", manifest);
     (health.to_string(), sync.to_string())
-}
-
-fn deployment(
-    namespace: &str,
-    name: &str,
-    replicas: u32,
-    ready: u32,
-    containers: &[&str],
-) -> Value {
-    let containers: Vec<Value> = containers
-        .iter()
-        .map(|c| json!({"name": c, "image": format!("quay.io/example/{c}:v1")}))
-        .collect();
-    json!({
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                 "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": containers}}},
-        "status": {"replicas": replicas, "readyReplicas": ready, "updatedReplicas": replicas, "availableReplicas": ready, "observedGeneration": 1}
-    })
-}
-
-fn stateful_set(namespace: &str, name: &str, ready: u32) -> Value {
-    json!({
-        "apiVersion": "apps/v1", "kind": "StatefulSet",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {"replicas": 1, "serviceName": name, "selector": {"matchLabels": {"app": name}},
-                 "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": name, "image": "quay.io/argoproj/argocd:v3.3.8"}]}}},
-        "status": {"replicas": 1, "readyReplicas": ready, "observedGeneration": 1}
-    })
-}
-
-fn daemon_set(namespace: &str, name: &str, desired: u32, ready: u32) -> Value {
-    json!({
-        "apiVersion": "apps/v1", "kind": "DaemonSet",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {"selector": {"matchLabels": {"app": name}},
-                 "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": name, "image": "quay.io/cilium/cilium:v1.19.3"}]}}},
-        "status": {"desiredNumberScheduled": desired, "numberReady": ready, "updatedNumberScheduled": desired, "numberAvailable": ready, "observedGeneration": 1}
-    })
 }
 
 fn seed_argocd_install(estate: &Estate) {

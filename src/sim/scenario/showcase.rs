@@ -210,7 +210,9 @@ fn cluster_secret(name: &str, server: &str) -> Value {
     })
 }
 
-fn deployment(
+/// A Deployment with `ready` of `replicas` replicas ready (the status a controller would
+/// have written), one container per name.
+pub fn deployment(
     namespace: &str,
     name: &str,
     replicas: u32,
@@ -231,7 +233,8 @@ fn deployment(
     })
 }
 
-fn stateful_set(namespace: &str, name: &str, ready: u32) -> Value {
+/// A one-replica StatefulSet, `ready` of it ready.
+pub fn stateful_set(namespace: &str, name: &str, ready: u32) -> Value {
     json!({
         "apiVersion": "apps/v1", "kind": "StatefulSet",
         "metadata": {"name": name, "namespace": namespace, "generation": 1},
@@ -241,7 +244,8 @@ fn stateful_set(namespace: &str, name: &str, ready: u32) -> Value {
     })
 }
 
-fn daemon_set(namespace: &str, name: &str, desired: u32, ready: u32) -> Value {
+/// A DaemonSet scheduled on `desired` nodes, `ready` of its pods ready.
+pub fn daemon_set(namespace: &str, name: &str, desired: u32, ready: u32) -> Value {
     json!({
         "apiVersion": "apps/v1", "kind": "DaemonSet",
         "metadata": {"name": name, "namespace": namespace, "generation": 1},
