@@ -348,6 +348,21 @@ impl Controller {
             .record(&self.w, involved, severity, reason, message, source);
     }
 
+    /// A Normal event a controller (`component`) records about an object it manages.
+    pub fn controller_event(
+        &mut self,
+        involved: &Involved,
+        component: &'static str,
+        reason: &str,
+        message: &str,
+    ) {
+        let source = Source {
+            component,
+            host: None,
+        };
+        self.event(involved, Severity::Normal, reason, message, source);
+    }
+
     pub fn status_write(
         &mut self,
         rt: &ResourceType,

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use super::cache::{CONTROLLER_REVISION_HASH, int, text};
 use super::controller::{Controller, OwnerKind};
-use super::events::{Involved, Severity, Source};
+use super::events::Involved;
 use super::naming::template_hash;
 use super::pod::Key;
 use super::replicaset::{available, pod_from_template};
@@ -38,24 +38,8 @@ fn daemon_tolerations() -> Vec<Value> {
 
 impl Controller {
     fn ds_event(&mut self, key: &Key, uid: &Arc<str>, reason: &str, message: &str) {
-        let involved = Involved {
-            api_version: "apps/v1",
-            kind: "DaemonSet",
-            namespace: key.0.clone(),
-            name: key.1.clone(),
-            uid: uid.clone(),
-            field_path: None,
-        };
-        self.event(
-            &involved,
-            Severity::Normal,
-            reason,
-            message,
-            Source {
-                component: DS_CONTROLLER,
-                host: None,
-            },
-        );
+        let involved = Involved::object("apps/v1", "DaemonSet", key, uid);
+        self.controller_event(&involved, DS_CONTROLLER, reason, message);
     }
 
     /// Nodes that should run a daemon pod: schedulable and matching the selector.

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::cache::{POD_TEMPLATE_HASH, int, text};
 use super::controller::{Controller, OwnerKind, RsInfo, Timer};
-use super::events::{Involved, Severity, Source};
+use super::events::Involved;
 use super::naming::template_hash;
 use super::pod::{Key, Stamp, now_stamp, parse_stamp, render_stamp};
 use super::rollout::{RsCounts, fenceposts, new_rs_target, old_rs_targets};
@@ -378,23 +378,12 @@ impl Controller {
     }
 
     fn deployment_event(&mut self, key: &Key, uid: &Arc<str>, message: &str) {
-        let involved = Involved {
-            api_version: "apps/v1",
-            kind: "Deployment",
-            namespace: key.0.clone(),
-            name: key.1.clone(),
-            uid: uid.clone(),
-            field_path: None,
-        };
-        self.event(
+        let involved = Involved::object("apps/v1", "Deployment", key, uid);
+        self.controller_event(
             &involved,
-            Severity::Normal,
+            DEPLOYMENT_CONTROLLER,
             "ScalingReplicaSet",
             message,
-            Source {
-                component: DEPLOYMENT_CONTROLLER,
-                host: None,
-            },
         );
     }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::pod::{Stamp, render_stamp};
+use super::pod::{Key, Stamp, render_stamp};
 use super::writer::{Counters, Writer};
 use crate::sim::api::Part;
 
@@ -26,6 +26,25 @@ pub struct Involved {
     pub uid: Arc<str>,
     /// `spec.containers{web}` for container events.
     pub field_path: Option<String>,
+}
+
+impl Involved {
+    /// A whole object (no field path), keyed `(namespace, name)`.
+    pub fn object(
+        api_version: &'static str,
+        kind: &'static str,
+        key: &Key,
+        uid: &Arc<str>,
+    ) -> Self {
+        Involved {
+            api_version,
+            kind,
+            namespace: key.0.clone(),
+            name: key.1.clone(),
+            uid: uid.clone(),
+            field_path: None,
+        }
+    }
 }
 
 /// Who reports it: `source.component` / `reportingComponent`, and the node for the kubelet.

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use super::controller::{Controller, RsStatus, Timer};
-use super::events::{Involved, Severity, Source};
+use super::events::Involved;
 use super::pod::{Key, Phase, PodState};
 use super::writer::{CONTROLLER_MANAGER, rv_of};
 
@@ -100,24 +100,8 @@ impl Controller {
     }
 
     fn rs_event(&mut self, key: &Key, uid: &Arc<str>, reason: &str, message: &str) {
-        let involved = Involved {
-            api_version: "apps/v1",
-            kind: "ReplicaSet",
-            namespace: key.0.clone(),
-            name: key.1.clone(),
-            uid: uid.clone(),
-            field_path: None,
-        };
-        self.event(
-            &involved,
-            Severity::Normal,
-            reason,
-            message,
-            Source {
-                component: RS_CONTROLLER,
-                host: None,
-            },
-        );
+        let involved = Involved::object("apps/v1", "ReplicaSet", key, uid);
+        self.controller_event(&involved, RS_CONTROLLER, reason, message);
     }
 
     /// Creates a pod and starts simulating it right away (its watch echo is then skipped).

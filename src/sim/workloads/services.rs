@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::cache::text;
 use super::controller::{Controller, ServiceState, Timer};
-use super::events::{Involved, Severity, Source};
+use super::events::Involved;
 use super::pod::Key;
 use super::writer::rv_of;
 use crate::sim::store::Entry;
@@ -56,24 +56,8 @@ impl Controller {
         let Some(state) = self.services.get(key) else {
             return;
         };
-        let involved = Involved {
-            api_version: "v1",
-            kind: "Service",
-            namespace: key.0.clone(),
-            name: key.1.clone(),
-            uid: state.uid.clone(),
-            field_path: None,
-        };
-        self.event(
-            &involved,
-            Severity::Normal,
-            reason,
-            message,
-            Source {
-                component: SERVICE_CONTROLLER,
-                host: None,
-            },
-        );
+        let involved = Involved::object("v1", "Service", key, &state.uid);
+        self.controller_event(&involved, SERVICE_CONTROLLER, reason, message);
     }
 
     pub fn reconcile_service(&mut self, key: &Key) {

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use super::cache::{CONTROLLER_REVISION_HASH, POD_INDEX, int, text};
 use super::controller::{Controller, OwnerKind, Timer};
-use super::events::{Involved, Severity, Source};
+use super::events::Involved;
 use super::naming::template_hash;
 use super::pod::Key;
 use super::replicaset::{available, pod_from_template};
@@ -71,24 +71,8 @@ struct Member {
 
 impl Controller {
     fn sts_event(&mut self, key: &Key, uid: &Arc<str>, reason: &str, message: &str) {
-        let involved = Involved {
-            api_version: "apps/v1",
-            kind: "StatefulSet",
-            namespace: key.0.clone(),
-            name: key.1.clone(),
-            uid: uid.clone(),
-            field_path: None,
-        };
-        self.event(
-            &involved,
-            Severity::Normal,
-            reason,
-            message,
-            Source {
-                component: STS_CONTROLLER,
-                host: None,
-            },
-        );
+        let involved = Involved::object("apps/v1", "StatefulSet", key, uid);
+        self.controller_event(&involved, STS_CONTROLLER, reason, message);
     }
 
     fn members(&self, uid: &Arc<str>, sts_name: &str) -> BTreeMap<u32, Member> {
