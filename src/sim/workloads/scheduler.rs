@@ -108,14 +108,7 @@ impl Controller {
             .pointer("/spec/nodeSelector")
             .and_then(|s| serde_json::from_value(s.clone()).ok())
             .unwrap_or_default();
-        let involved = Involved {
-            api_version: "v1",
-            kind: "Pod",
-            namespace: key.0.clone(),
-            name: key.1.clone(),
-            uid,
-            field_path: None,
-        };
+        let involved = Involved::object("v1", "Pod", key, &uid);
         let source = Source {
             component: SCHEDULER,
             host: None,

@@ -131,14 +131,7 @@ impl Controller {
             return;
         }
         state.announced = what;
-        let involved = Involved {
-            api_version: "v1",
-            kind: "PersistentVolumeClaim",
-            namespace: key.0.clone(),
-            name: key.1.clone(),
-            uid: state.uid.clone(),
-            field_path: None,
-        };
+        let involved = Involved::object("v1", "PersistentVolumeClaim", key, &state.uid);
         self.event(
             &involved,
             severity,
