@@ -642,24 +642,7 @@ fn validate_container(
     names: &mut BTreeSet<String>,
 ) -> Vec<FieldError> {
     let mut errs = Vec::new();
-    let name = str_field(container, "name");
-    if name.is_empty() {
-        errs.push(FieldError::required(&format!("{at}.name"), ""));
-    } else {
-        for msg in dns1123_label(name) {
-            errs.push(FieldError::invalid(
-                &format!("{at}.name"),
-                &Value::from(name),
-                &msg,
-            ));
-        }
-        if !names.insert(name.to_string()) {
-            errs.push(FieldError::duplicate(
-                &format!("{at}.name"),
-                &Value::from(name),
-            ));
-        }
-    }
+    errs.extend(item_name(container, &format!("{at}.name"), names, true));
     if str_field(container, "image").is_empty() {
         errs.push(FieldError::required(&format!("{at}.image"), ""));
     }
@@ -681,22 +664,38 @@ fn validate_container(
     errs
 }
 
+/// A list item's `name` at `at`: a DNS-1123 label, unique among `names` (which it joins);
+/// an empty name is an error only when `required`.
+fn item_name(
+    item: &Value,
+    at: &str,
+    names: &mut BTreeSet<String>,
+    required: bool,
+) -> Vec<FieldError> {
+    let name = str_field(item, "name");
+    if name.is_empty() {
+        return if required {
+            vec![FieldError::required(at, "")]
+        } else {
+            Vec::new()
+        };
+    }
+    let mut errs: Vec<FieldError> = dns1123_label(name)
+        .iter()
+        .map(|msg| FieldError::invalid(at, &Value::from(name), msg))
+        .collect();
+    if !names.insert(name.to_string()) {
+        errs.push(FieldError::duplicate(at, &Value::from(name)));
+    }
+    errs
+}
+
 fn validate_volumes(spec: &Value, path: &str) -> Vec<FieldError> {
     let mut errs = Vec::new();
     let mut names = BTreeSet::new();
     for (i, volume) in array_field(spec, "volumes").iter().enumerate() {
         let at = format!("{path}.volumes[{i}].name");
-        let name = str_field(volume, "name");
-        if name.is_empty() {
-            errs.push(FieldError::required(&at, ""));
-            continue;
-        }
-        for msg in dns1123_label(name) {
-            errs.push(FieldError::invalid(&at, &Value::from(name), &msg));
-        }
-        if !names.insert(name) {
-            errs.push(FieldError::duplicate(&at, &Value::from(name)));
-        }
+        errs.extend(item_name(volume, &at, &mut names, true));
     }
     errs
 }
@@ -741,26 +740,7 @@ fn validate_service_port(
 ) -> Vec<FieldError> {
     let mut errs = Vec::new();
     let at = format!("spec.ports[{i}]");
-    let name = str_field(port, "name");
-    if name.is_empty() {
-        if name_required {
-            errs.push(FieldError::required(&format!("{at}.name"), ""));
-        }
-    } else {
-        for msg in dns1123_label(name) {
-            errs.push(FieldError::invalid(
-                &format!("{at}.name"),
-                &Value::from(name),
-                &msg,
-            ));
-        }
-        if !names.insert(name.to_string()) {
-            errs.push(FieldError::duplicate(
-                &format!("{at}.name"),
-                &Value::from(name),
-            ));
-        }
-    }
+    errs.extend(item_name(port, &format!("{at}.name"), names, name_required));
     match port.get("port") {
         None => errs.push(FieldError::required(&format!("{at}.port"), "")),
         Some(p) if !port_in_range(p) => {
